@@ -1,0 +1,3 @@
+"""Every WebSocket route of the product, in one place. The kiosk stream joins here."""
+
+websocket_urlpatterns: list = []
