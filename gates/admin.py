@@ -1,0 +1,275 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+
+from gates import admin_views
+from gates.models import (
+    AccessRule,
+    Gate,
+    GateGroup,
+    Holiday,
+    HolidayCalendar,
+    HolidayWindow,
+    Schedule,
+    Site,
+    TimeWindow,
+)
+
+
+class RuleInlineBase(admin.TabularInline):
+    model = AccessRule
+    extra = 0
+    show_change_link = True
+    autocomplete_fields = ["person", "group", "gate", "gate_group", "schedule"]
+    fields = [
+        "name",
+        "effect",
+        "person",
+        "group",
+        "gate",
+        "gate_group",
+        "schedule",
+        "valid_from",
+        "valid_until",
+        "is_active",
+    ]
+
+
+class GateRuleInline(RuleInlineBase):
+    fk_name = "gate"
+    verbose_name_plural = "access rules naming this gate directly"
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone", "gate_count"]
+    search_fields = ["name", "slug", "address"]
+    list_filter = ["timezone"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(gate_count=Count("gates"))
+
+    @admin.display(ordering="gate_count", description="gates")
+    def gate_count(self, site: Site) -> int:
+        return site.gate_count  # type: ignore[attr-defined]
+
+
+@admin.register(GateGroup)
+class GateGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "gate_list"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("gates")
+
+    @admin.display(description="gates")
+    def gate_list(self, group: GateGroup) -> str:
+        return ", ".join(g.name for g in group.gates.all())
+
+
+@admin.register(Gate)
+class GateAdmin(admin.ModelAdmin):
+    list_display = ["name", "site", "direction", "is_active", "group_list"]
+    list_filter = ["site", "direction", "is_active", "groups"]
+    list_select_related = ["site"]
+    search_fields = ["name", "slug", "site__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["groups"]
+    inlines = [GateRuleInline]
+    readonly_fields = ["who_may_pass_now"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["site", "name", "slug", "direction", "groups", "is_active", "description"]},
+        ),
+        ("Who may pass now", {"fields": ["who_may_pass_now"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="gate groups")
+    def group_list(self, gate: Gate) -> str:
+        return ", ".join(g.name for g in gate.groups.all())
+
+    @admin.display(description="Who may pass now")
+    def who_may_pass_now(self, gate: Gate) -> str:
+        if not gate.pk:
+            return "Save the gate first."
+        return admin_views.table_now(
+            admin_views.gate_rows(gate, timezone.now()),
+            column="Person",
+            empty_subject="this gate",
+            more_url=reverse("admin:gates_gate_access", args=[gate.pk]),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:gate_id>/access/",
+                self.admin_site.admin_view(self.access_view),
+                name="gates_gate_access",
+            ),
+            *super().get_urls(),
+        ]
+
+    def access_view(self, request: HttpRequest, gate_id: int) -> HttpResponse:
+        gate = get_object_or_404(Gate.objects.select_related("site"), pk=gate_id)
+        if not (
+            self.has_view_permission(request, gate) and request.user.has_perm("gates.check_access")
+        ):
+            raise PermissionDenied
+        return admin_views.answers_page(
+            request,
+            self,
+            subject=gate,
+            title=f"Who may pass {gate}",
+            column="Person",
+            empty_subject="this gate",
+            default_timezone=gate.site.timezone,
+        )
+
+
+class TimeWindowInline(admin.TabularInline):
+    model = TimeWindow
+    extra = 1
+    fields = ["weekday", "start", "end", "ends_next_day"]
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    list_display = ["name", "week_summary", "calendar_list"]
+    search_fields = ["name", "description"]
+    list_filter = ["holiday_calendars"]
+    filter_horizontal = ["holiday_calendars"]
+    inlines = [TimeWindowInline]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("windows", "holiday_calendars")
+
+    @admin.display(description="weekly windows")
+    def week_summary(self, schedule: Schedule) -> str:
+        return "; ".join(str(w) for w in schedule.windows.all()) or "never open"
+
+    @admin.display(description="holiday calendars")
+    def calendar_list(self, schedule: Schedule) -> str:
+        return ", ".join(c.name for c in schedule.holiday_calendars.all())
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+    show_change_link = True
+    fields = ["date", "name", "opening"]
+    readonly_fields = ["opening"]
+
+    @admin.display(description="opening")
+    def opening(self, holiday: Holiday) -> str:
+        if not holiday.pk:
+            return "closed (add special windows on the holiday's own page)"
+        windows = list(holiday.windows.all())
+        return ", ".join(w.describe() for w in windows) if windows else "closed"
+
+
+@admin.register(HolidayCalendar)
+class HolidayCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "holiday_count", "schedule_list"]
+    search_fields = ["name"]
+    inlines = [HolidayInline]
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(holiday_count=Count("holidays"))
+            .prefetch_related("schedules")
+        )
+
+    @admin.display(ordering="holiday_count", description="dates")
+    def holiday_count(self, calendar: HolidayCalendar) -> int:
+        return calendar.holiday_count  # type: ignore[attr-defined]
+
+    @admin.display(description="used by schedules")
+    def schedule_list(self, calendar: HolidayCalendar) -> str:
+        return ", ".join(s.name for s in calendar.schedules.all())
+
+
+class HolidayWindowInline(admin.TabularInline):
+    model = HolidayWindow
+    extra = 0
+    fields = ["start", "end", "ends_next_day"]
+    verbose_name_plural = "special opening windows (none: closed all day)"
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "calendar", "opening"]
+    list_filter = ["calendar", ("date", admin.DateFieldListFilter)]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    inlines = [HolidayWindowInline]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("calendar").prefetch_related("windows")
+
+    @admin.display(description="opening")
+    def opening(self, holiday: Holiday) -> str:
+        return ", ".join(w.describe() for w in holiday.windows.all()) or "closed"
+
+
+@admin.register(AccessRule)
+class AccessRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "effect",
+        "subject",
+        "target",
+        "schedule",
+        "valid_from",
+        "valid_until",
+        "is_active",
+    ]
+    list_filter = [
+        "effect",
+        "is_active",
+        "gate__site",
+        "gate",
+        "gate_group",
+        "group",
+        "schedule",
+        ("valid_until", admin.EmptyFieldListFilter),
+    ]
+    list_select_related = ["person", "group", "gate__site", "gate_group", "schedule"]
+    search_fields = [
+        "name",
+        "notes",
+        "person__first_name",
+        "person__last_name",
+        "group__name",
+        "gate__name",
+        "gate_group__name",
+    ]
+    autocomplete_fields = ["person", "group", "gate", "gate_group", "schedule"]
+    fieldsets = [
+        (None, {"fields": ["name", "effect", "is_active"]}),
+        ("Who (one of)", {"fields": ["person", "group"]}),
+        ("Where (one of)", {"fields": ["gate", "gate_group"]}),
+        ("When", {"fields": ["schedule", "valid_from", "valid_until"]}),
+        ("Notes", {"fields": ["notes"]}),
+    ]
+
+    @admin.display(description="who")
+    def subject(self, rule: AccessRule) -> str:
+        return str(rule.subject)
+
+    @admin.display(description="where")
+    def target(self, rule: AccessRule) -> str:
+        return str(rule.target)

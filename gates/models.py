@@ -1,0 +1,294 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not a known time zone; use an IANA name such as Europe/Berlin.",
+            params={"value": value},
+            code="unknown_timezone",
+        )
+
+
+class Site(models.Model):
+    """A building or campus. Schedules are read in its local time, DST included."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="IANA time zone, e.g. Europe/Berlin.",
+    )
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GateGroup(models.Model):
+    """Gates that rules can name at once, e.g. 'all main entrances'."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Gate(models.Model):
+    """An entrance with a door a kiosk controls."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "In"
+        OUT = "out", "Out"
+        BOTH = "both", "Both ways"
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="gates")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.IN)
+    groups = models.ManyToManyField(GateGroup, related_name="gates", blank=True)
+    is_active = models.BooleanField(default=True, help_text="A disabled gate denies everyone.")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["site__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "name"],
+                name="gate_name_unique_per_site",
+                violation_error_message="This site already has a gate with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.name} / {self.name}" if self.site_id else self.name
+
+
+class WindowBase(models.Model):
+    """A span of wall-clock time in the site's time zone.
+
+    With ``ends_next_day`` the window runs from ``start`` to ``end`` on the following day
+    (a night shift, 22:00 to 06:00); 00:00 to 00:00 next day is a whole day. The end is
+    exclusive: a window to 18:00 is closed at 18:00:00.
+    """
+
+    start = models.TimeField()
+    end = models.TimeField()
+    ends_next_day = models.BooleanField(
+        default=False, help_text="Tick for a window that crosses midnight."
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["start"]
+
+    def clean(self) -> None:
+        if self.start is None or self.end is None:
+            return
+        if not self.ends_next_day and self.end <= self.start:
+            raise ValidationError(
+                {
+                    "end": "The end is before the start. Tick 'ends next day' for a window "
+                    "that crosses midnight."
+                }
+            )
+        if self.ends_next_day and self.end > self.start:
+            raise ValidationError(
+                {"end": "A window that ends the next day cannot be longer than 24 hours."}
+            )
+
+    def describe(self) -> str:
+        suffix = " (+1 day)" if self.ends_next_day else ""
+        return f"{self.start:%H:%M}–{self.end:%H:%M}{suffix}"
+
+
+class HolidayCalendar(models.Model):
+    """Dates that override the week, e.g. public holidays of one country."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(models.Model):
+    """A date on which the calendar's schedules follow this day instead of the week.
+
+    Without windows the day is closed; with windows, only they are open.
+    """
+
+    calendar = models.ForeignKey(HolidayCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar", "date"],
+                name="holiday_date_unique_per_calendar",
+                violation_error_message="This calendar already has an entry for this date.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class HolidayWindow(WindowBase):
+    holiday = models.ForeignKey(Holiday, on_delete=models.CASCADE, related_name="windows")
+
+    class Meta(WindowBase.Meta):
+        verbose_name = "special opening window"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+class Schedule(models.Model):
+    """When access is possible: weekly windows, overridden on holiday dates."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    holiday_calendars = models.ManyToManyField(
+        HolidayCalendar, related_name="schedules", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimeWindow(WindowBase):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="windows")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+
+    class Meta(WindowBase.Meta):
+        ordering = ["weekday", "start"]
+        verbose_name = "weekly window"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="time_window_weekday_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.describe()}"
+
+
+class AccessRule(models.Model):
+    """Grants (or denies) a person or group passage through a gate or gate group.
+
+    Exactly one subject (person or group) and one target (gate or gate group). Without a
+    schedule the rule holds at all times. A deny rule in force wins over every grant.
+    """
+
+    class Effect(models.TextChoices):
+        GRANT = "grant", "Grant"
+        DENY = "deny", "Deny"
+
+    name = models.CharField(max_length=160)
+    effect = models.CharField(max_length=5, choices=Effect.choices, default=Effect.GRANT)
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_rules",
+    )
+    group = models.ForeignKey(
+        "people.PersonGroup",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_rules",
+    )
+    gate = models.ForeignKey(
+        Gate, on_delete=models.CASCADE, null=True, blank=True, related_name="access_rules"
+    )
+    gate_group = models.ForeignKey(
+        GateGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="access_rules"
+    )
+    schedule = models.ForeignKey(
+        Schedule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_rules",
+        help_text="Leave empty for a rule that holds at all times.",
+    )
+    valid_from = models.DateField(null=True, blank=True, help_text="First day (site-local).")
+    valid_until = models.DateField(null=True, blank=True, help_text="Last day (site-local).")
+    is_active = models.BooleanField(default=True, help_text="Inactive rules are ignored.")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        permissions = [
+            ("check_access", "Can ask who may pass a gate and where a person may go"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(person__isnull=False) & Q(group__isnull=True))
+                | (Q(person__isnull=True) & Q(group__isnull=False)),
+                name="access_rule_one_subject",
+                violation_error_message="Choose either a person or a group, not both.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(gate__isnull=False) & Q(gate_group__isnull=True))
+                | (Q(gate__isnull=True) & Q(gate_group__isnull=False)),
+                name="access_rule_one_target",
+                violation_error_message="Choose either a gate or a gate group, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=F("valid_until")),
+                name="access_rule_validity_ordered",
+                violation_error_message="'Valid until' must not be before 'valid from'.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def subject(self) -> object:
+        return self.person or self.group
+
+    @property
+    def target(self) -> object:
+        return self.gate or self.gate_group

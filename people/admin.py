@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from gates import admin_views
+from gates.admin import RuleInlineBase
+from gates.models import Site
+from people.models import Person, PersonGroup
+
+
+class PersonRuleInline(RuleInlineBase):
+    fk_name = "person"
+    verbose_name_plural = "access rules for this person alone"
+
+
+@admin.register(PersonGroup)
+class PersonGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "member_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(ordering="member_count", description="members")
+    def member_count(self, group: PersonGroup) -> int:
+        return group.member_count  # type: ignore[attr-defined]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "employee_number",
+        "email",
+        "group_list",
+        "is_active",
+        "valid_until",
+    ]
+    list_display_links = ["full_name"]
+    list_filter = [
+        "is_active",
+        "groups",
+        ("valid_until", admin.EmptyFieldListFilter),
+        "valid_until",
+    ]
+    search_fields = ["first_name", "last_name", "employee_number", "email"]
+    filter_horizontal = ["groups"]
+    inlines = [PersonRuleInline]
+    readonly_fields = ["photo_preview", "where_may_go_now", "created_at", "updated_at"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "employee_number",
+                    "email",
+                    "photo",
+                    "photo_preview",
+                ]
+            },
+        ),
+        ("Access", {"fields": ["groups", "is_active", "valid_from", "valid_until"]}),
+        ("Where may this person go now", {"fields": ["where_may_go_now"]}),
+        ("Notes", {"fields": ["notes", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(ordering="last_name", description="name")
+    def full_name(self, person: Person) -> str:
+        return person.full_name
+
+    @admin.display(description="groups")
+    def group_list(self, person: Person) -> str:
+        return ", ".join(g.name for g in person.groups.all())
+
+    @admin.display(description="photo")
+    def photo_preview(self, person: Person) -> str:
+        if not person.pk or not person.photo:
+            return "–"
+        return format_html(
+            '<img src="{}" alt="" style="max-height:160px;border-radius:4px">',
+            reverse("people:photo", args=[person.pk]),
+        )
+
+    @admin.display(description="Where may this person go now")
+    def where_may_go_now(self, person: Person) -> str:
+        if not person.pk:
+            return "Save the person first."
+        return admin_views.table_now(
+            admin_views.person_rows(person, timezone.now()),
+            column="Gate",
+            empty_subject="this person or their groups",
+            more_url=reverse("admin:people_person_access", args=[person.pk]),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:person_id>/access/",
+                self.admin_site.admin_view(self.access_view),
+                name="people_person_access",
+            ),
+            *super().get_urls(),
+        ]
+
+    def access_view(self, request: HttpRequest, person_id: int) -> HttpResponse:
+        person = get_object_or_404(Person, pk=person_id)
+        if not (
+            self.has_view_permission(request, person)
+            and request.user.has_perm("gates.check_access")
+        ):
+            raise PermissionDenied
+        first_site = Site.objects.order_by("name").first()
+        return admin_views.answers_page(
+            request,
+            self,
+            subject=person,
+            title=f"Where may {person} go",
+            column="Gate",
+            empty_subject="this person or their groups",
+            default_timezone=first_site.timezone if first_site else "UTC",
+        )
