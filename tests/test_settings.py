@@ -1,0 +1,50 @@
+"""Settings come from ACCESSPORTAL_* variables; bad values fail loudly and say what to set."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from accessportal import env
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), ("0", False), ("Yes", True), ("", False)]
+)
+def test_booleans(monkeypatch, raw, expected):
+    monkeypatch.setenv("ACCESSPORTAL_FLAG", raw)
+    assert env.env_bool("FLAG", False) is expected
+
+
+def test_bad_boolean_names_the_variable(monkeypatch):
+    monkeypatch.setenv("ACCESSPORTAL_DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="ACCESSPORTAL_DEBUG='maybe' is not a boolean"):
+        env.env_bool("DEBUG", False)
+
+
+def test_integers_and_minimums(monkeypatch):
+    monkeypatch.setenv("ACCESSPORTAL_N", "12")
+    assert env.env_int("N", 1) == 12
+    monkeypatch.setenv("ACCESSPORTAL_N", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="not a whole number"):
+        env.env_int("N", 1)
+    monkeypatch.setenv("ACCESSPORTAL_N", "-1")
+    with pytest.raises(ImproperlyConfigured, match="at least 0"):
+        env.env_int("N", 1, minimum=0)
+
+
+def test_secret_from_file(monkeypatch, tmp_path):
+    secret = tmp_path / "key"
+    secret.write_text("s3cret\n")
+    monkeypatch.delenv("ACCESSPORTAL_SECRET_KEY", raising=False)
+    monkeypatch.setenv("ACCESSPORTAL_SECRET_KEY_FILE", str(secret))
+    assert env.env_optional_str("SECRET_KEY") == "s3cret"
+    monkeypatch.setenv("ACCESSPORTAL_SECRET_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        env.env_optional_str("SECRET_KEY")
+
+
+def test_choices_and_lists(monkeypatch):
+    monkeypatch.setenv("ACCESSPORTAL_LOG_LEVEL", "LOUD")
+    with pytest.raises(ImproperlyConfigured, match="not one of"):
+        env.env_choice("LOG_LEVEL", "INFO", ("INFO", "DEBUG"))
+    monkeypatch.setenv("ACCESSPORTAL_HOSTS", "a.example, b.example,")
+    assert env.env_list("HOSTS", []) == ["a.example", "b.example"]
