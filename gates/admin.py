@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.widgets import AdminTimeWidget
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -20,6 +23,7 @@ from gates.models import (
     Site,
     TimeWindow,
 )
+from gates.windows import WindowSpec, overlap_messages
 
 
 class RuleInlineBase(admin.TabularInline):
@@ -138,7 +142,29 @@ class GateAdmin(admin.ModelAdmin):
         )
 
 
-class TimeWindowInline(admin.TabularInline):
+class WindowFormSet(BaseInlineFormSet):
+    """Reports overlapping windows in place, across midnight and the end of the week."""
+
+    def clean(self) -> None:
+        super().clean()
+        specs = [
+            WindowSpec(
+                data["start"], data["end"], data.get("ends_next_day", False), data.get("weekday")
+            )
+            for data in (form.cleaned_data for form in self.forms if hasattr(form, "cleaned_data"))
+            if data and not data.get("DELETE") and data.get("start") and data.get("end")
+        ]
+        if messages := overlap_messages(specs):
+            raise ValidationError(messages)
+
+
+class WindowInlineBase(admin.TabularInline):
+    formset = WindowFormSet
+    # Windows are whole minutes in practice: show 07:00, not 07:00:00.
+    formfield_overrides = {models.TimeField: {"widget": AdminTimeWidget(format="%H:%M")}}
+
+
+class TimeWindowInline(WindowInlineBase):
     model = TimeWindow
     extra = 1
     fields = ["weekday", "start", "end", "ends_next_day"]
@@ -202,7 +228,7 @@ class HolidayCalendarAdmin(admin.ModelAdmin):
         return ", ".join(s.name for s in calendar.schedules.all())
 
 
-class HolidayWindowInline(admin.TabularInline):
+class HolidayWindowInline(WindowInlineBase):
     model = HolidayWindow
     extra = 0
     fields = ["start", "end", "ends_next_day"]

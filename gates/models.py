@@ -62,7 +62,9 @@ class Gate(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.IN)
-    groups = models.ManyToManyField(GateGroup, related_name="gates", blank=True)
+    groups = models.ManyToManyField(
+        GateGroup, related_name="gates", blank=True, verbose_name="gate groups"
+    )
     is_active = models.BooleanField(default=True, help_text="A disabled gate denies everyone.")
     description = models.TextField(blank=True)
 

@@ -22,7 +22,8 @@ class PersonGroup(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "group"
+        # "Groups" alone is taken in the admin by the operator roles (auth groups).
+        verbose_name = "person group"
 
     def __str__(self) -> str:
         return self.name

@@ -195,3 +195,22 @@ def test_openapi_schema_and_docs_are_served(api):
     assert schema.status_code == 200
     assert "/api/access/decide/" in schema.json()["paths"]
     assert api.get("/api/docs/").status_code == 200
+
+
+def test_overlapping_windows_are_refused_with_both_named(client):
+    response = client.post(
+        "/api/schedules/",
+        {
+            "name": "Clash",
+            "windows": [
+                {"weekday": 6, "start": "22:00", "end": "06:00", "ends_next_day": True},
+                {"weekday": 0, "start": "05:00", "end": "09:00"},
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "Sunday 22:00–06:00 (+1 day) overlaps Monday 05:00–09:00" in str(
+        response.data["windows"]
+    )
+    assert not Schedule.objects.filter(name="Clash").exists()

@@ -110,3 +110,29 @@ def test_admin_search_and_filters_respond(client, manager):
         reverse("admin:gates_holiday_changelist"),
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_admin_schedule_editor_reports_overlaps_in_place(client, manager):
+    client.force_login(manager)
+    form = {
+        "name": "Clash",
+        "description": "",
+        "windows-TOTAL_FORMS": "2",
+        "windows-INITIAL_FORMS": "0",
+        "windows-MIN_NUM_FORMS": "0",
+        "windows-MAX_NUM_FORMS": "1000",
+        "windows-0-weekday": "0",
+        "windows-0-start": "08:00",
+        "windows-0-end": "12:00",
+        "windows-1-weekday": "0",
+        "windows-1-start": "11:00",
+        "windows-1-end": "13:00",
+    }
+    response = client.post(reverse("admin:gates_schedule_add"), form)
+    assert response.status_code == 200  # the form again, with the error
+    assert "Monday 08:00–12:00 overlaps Monday 11:00–13:00" in response.content.decode()
+    assert not Schedule.objects.filter(name="Clash").exists()
+
+    form["windows-1-start"] = "12:00"
+    assert client.post(reverse("admin:gates_schedule_add"), form).status_code == 302
+    assert Schedule.objects.get(name="Clash").windows.count() == 2

@@ -18,6 +18,7 @@ from gates.models import (
     Site,
     TimeWindow,
 )
+from gates.windows import WindowSpec, overlap_messages
 from people.models import Person
 
 
@@ -70,6 +71,16 @@ class _WindowSerializer(serializers.ModelSerializer):
         return attrs
 
 
+def _no_overlaps(windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    specs = [
+        WindowSpec(w["start"], w["end"], w.get("ends_next_day", False), w.get("weekday"))
+        for w in windows
+    ]
+    if messages := overlap_messages(specs):
+        raise serializers.ValidationError(messages)
+    return windows
+
+
 class TimeWindowSerializer(_WindowSerializer):
     class Meta:
         model = TimeWindow
@@ -91,6 +102,9 @@ class ScheduleSerializer(ModelValidationMixin, serializers.ModelSerializer):
     class Meta:
         model = Schedule
         fields = ["id", "name", "description", "holiday_calendars", "windows"]
+
+    def validate_windows(self, windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return _no_overlaps(windows)
 
     def create(self, validated_data: dict[str, Any]) -> Schedule:
         return self.update(Schedule(), validated_data)
@@ -118,6 +132,9 @@ class HolidaySerializer(ModelValidationMixin, serializers.ModelSerializer):
     class Meta:
         model = Holiday
         fields = ["id", "calendar", "date", "name", "windows", "closed"]
+
+    def validate_windows(self, windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return _no_overlaps(windows)
 
     def get_closed(self, holiday: Holiday) -> bool:
         return not holiday.windows.all()
