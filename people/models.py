@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
-from people.validators import validate_photo_size
+from people.validators import validate_photo_pixels, validate_photo_size
 
 
 class PersonGroup(models.Model):
@@ -41,7 +41,7 @@ class Person(models.Model):
     photo = models.ImageField(
         upload_to="people/display/",
         blank=True,
-        validators=[validate_photo_size],
+        validators=[validate_photo_size, validate_photo_pixels],
         help_text="A photo for display to operators. Face photos for recognition are separate.",
     )
     groups = models.ManyToManyField(PersonGroup, related_name="members", blank=True)

@@ -21,7 +21,6 @@ class PersonSerializer(ModelValidationMixin, serializers.ModelSerializer):
     groups = serializers.PrimaryKeyRelatedField(
         many=True, queryset=PersonGroup.objects.all(), required=False
     )
-    photo = serializers.ImageField(required=False, allow_null=True, write_only=True)
     has_photo = serializers.SerializerMethodField()
 
     class Meta:
@@ -43,6 +42,8 @@ class PersonSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        # Declared here, not as a field of its own, so the model's size and pixel limits apply.
+        extra_kwargs = {"photo": {"write_only": True}}
 
     def get_has_photo(self, person: Person) -> bool:
         return bool(person.photo)

@@ -1,0 +1,85 @@
+"""Display photos: bad uploads get a clear 400 and leave nothing behind; photos are never public."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from people.models import Person
+from tests.conftest import token_client
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def image_bytes(size=(64, 64), fmt="JPEG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 150, 100)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def create(client, name: str, content: bytes):
+    return client.post(
+        "/api/people/",
+        {"first_name": "Ada", "last_name": "Lovelace", "photo": SimpleUploadedFile(name, content)},
+        format="multipart",
+    )
+
+
+def test_a_real_photo_is_stored_and_served_only_to_operators(manager, desk, outsider, client):
+    response = create(token_client(manager), "ada.jpg", image_bytes())
+    assert response.status_code == 201, response.data
+    person = Person.objects.get(pk=response.data["id"])
+    assert response.data["has_photo"] and person.photo
+    url = reverse("people:photo", args=[person.pk])
+    client.force_login(desk)
+    served = client.get(url)
+    assert served.status_code == 200 and served["Cache-Control"] == "private, no-store"
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+    client.logout()
+    assert client.get(url).status_code in {302, 403}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.jpg", b"", "empty"),
+        ("notes.jpg", b"this is not an image at all", "valid image"),
+        ("truncated.jpg", image_bytes()[:200], "valid image"),
+    ],
+)
+def test_bad_uploads_are_refused_with_a_message(manager, name, content, message):
+    response = create(token_client(manager), name, content)
+    assert response.status_code == 400
+    assert message in str(response.data["photo"])
+    assert not Person.objects.exists()
+
+
+def test_too_many_pixels_is_refused_before_decoding(manager):
+    bomb = image_bytes(size=(8000, 6000), fmt="PNG")  # 48 MP of one colour: a small file
+    assert len(bomb) < 1_000_000
+    response = create(token_client(manager), "bomb.png", bomb)
+    assert response.status_code == 400
+    assert "megapixels" in str(response.data["photo"])
+
+
+def test_too_large_a_file_is_refused(manager, settings):
+    settings.PHOTO_UPLOAD_MAX_BYTES = 10_000
+    response = create(
+        token_client(manager), "big.jpg", image_bytes(size=(800, 800)) + b"\0" * 20_000
+    )
+    assert response.status_code == 400
+    assert "limit" in str(response.data["photo"])
+
+
+def test_person_without_photo_has_no_photo_page(client, desk):
+    client.force_login(desk)
+    assert client.get(reverse("people:photo", args=[PersonFactory().pk])).status_code == 404
