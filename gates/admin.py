@@ -1,15 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminTimeWidget
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
-from django.utils import timezone
+from django.http import HttpRequest
 
 from gates import admin_views
 from gates.models import (
@@ -80,7 +79,9 @@ class GateGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Gate)
-class GateAdmin(admin.ModelAdmin):
+class GateAdmin(admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
+    access_column = "Person"
+    access_empty_subject = "this gate"
     list_display = ["name", "site", "direction", "is_active", "group_list"]
     list_filter = ["site", "direction", "is_active", "groups"]
     list_select_related = ["site"]
@@ -98,7 +99,7 @@ class GateAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).prefetch_related("groups")
+        return super().get_queryset(request).select_related("site").prefetch_related("groups")
 
     @admin.display(description="gate groups")
     def group_list(self, gate: Gate) -> str:
@@ -106,40 +107,16 @@ class GateAdmin(admin.ModelAdmin):
 
     @admin.display(description="Who may pass now")
     def who_may_pass_now(self, gate: Gate) -> str:
-        if not gate.pk:
-            return "Save the gate first."
-        return admin_views.table_now(
-            admin_views.gate_rows(gate, timezone.now()),
-            column="Person",
-            empty_subject="this gate",
-            more_url=reverse("admin:gates_gate_access", args=[gate.pk]),
-        )
+        return self.access_now(gate)
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:gate_id>/access/",
-                self.admin_site.admin_view(self.access_view),
-                name="gates_gate_access",
-            ),
-            *super().get_urls(),
-        ]
+    def access_rows(self, gate: Gate, at: dt.datetime) -> list[admin_views.AnswerRow]:
+        return admin_views.gate_rows(gate, at)
 
-    def access_view(self, request: HttpRequest, gate_id: int) -> HttpResponse:
-        gate = get_object_or_404(Gate.objects.select_related("site"), pk=gate_id)
-        if not (
-            self.has_view_permission(request, gate) and request.user.has_perm("gates.check_access")
-        ):
-            raise PermissionDenied
-        return admin_views.answers_page(
-            request,
-            self,
-            subject=gate,
-            title=f"Who may pass {gate}",
-            column="Person",
-            empty_subject="this gate",
-            default_timezone=gate.site.timezone,
-        )
+    def access_title(self, gate: Gate) -> str:
+        return f"Who may pass {gate}"
+
+    def access_timezone(self, gate: Gate) -> str:
+        return gate.site.timezone
 
 
 class WindowFormSet(BaseInlineFormSet):

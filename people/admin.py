@@ -1,12 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
-from django.utils import timezone
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 
 from gates import admin_views
@@ -36,7 +35,9 @@ class PersonGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
+    access_column = "Gate"
+    access_empty_subject = "this person or their groups"
     list_display = [
         "full_name",
         "employee_number",
@@ -97,39 +98,14 @@ class PersonAdmin(admin.ModelAdmin):
 
     @admin.display(description="Where may this person go now")
     def where_may_go_now(self, person: Person) -> str:
-        if not person.pk:
-            return "Save the person first."
-        return admin_views.table_now(
-            admin_views.person_rows(person, timezone.now()),
-            column="Gate",
-            empty_subject="this person or their groups",
-            more_url=reverse("admin:people_person_access", args=[person.pk]),
-        )
+        return self.access_now(person)
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:person_id>/access/",
-                self.admin_site.admin_view(self.access_view),
-                name="people_person_access",
-            ),
-            *super().get_urls(),
-        ]
+    def access_rows(self, person: Person, at: dt.datetime) -> list[admin_views.AnswerRow]:
+        return admin_views.person_rows(person, at)
 
-    def access_view(self, request: HttpRequest, person_id: int) -> HttpResponse:
-        person = get_object_or_404(Person, pk=person_id)
-        if not (
-            self.has_view_permission(request, person)
-            and request.user.has_perm("gates.check_access")
-        ):
-            raise PermissionDenied
+    def access_title(self, person: Person) -> str:
+        return f"Where may {person} go"
+
+    def access_timezone(self, person: Person) -> str:
         first_site = Site.objects.order_by("name").first()
-        return admin_views.answers_page(
-            request,
-            self,
-            subject=person,
-            title=f"Where may {person} go",
-            column="Gate",
-            empty_subject="this person or their groups",
-            default_timezone=first_site.timezone if first_site else "UTC",
-        )
+        return first_site.timezone if first_site else "UTC"
