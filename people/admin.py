@@ -12,6 +12,8 @@ from gates import admin_views
 from gates.admin import RuleInlineBase
 from gates.models import Site
 from people.models import Person, PersonGroup
+from recognition.admin import FacePhotoInline, enqueue_new_photos
+from recognition.models import FacePhoto
 
 
 class PersonRuleInline(RuleInlineBase):
@@ -55,7 +57,7 @@ class PersonAdmin(admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
     ]
     search_fields = ["first_name", "last_name", "employee_number", "email"]
     filter_horizontal = ["groups"]
-    inlines = [PersonRuleInline]
+    inlines = [FacePhotoInline, PersonRuleInline]
     readonly_fields = ["photo_preview", "where_may_go_now", "created_at", "updated_at"]
     fieldsets = [
         (
@@ -78,6 +80,11 @@ class PersonAdmin(admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is FacePhoto:
+            enqueue_new_photos(formset)
 
     @admin.display(ordering="last_name", description="name")
     def full_name(self, person: Person) -> str:

@@ -1,6 +1,16 @@
+import os
+
 from django.apps import AppConfig
 
 
 class RecognitionConfig(AppConfig):
     name = "recognition"
     verbose_name = "Recognition"
+
+    def ready(self) -> None:
+        # DeepFace reads its weights folder and its engine from the environment when it is
+        # first imported, so they are set here, before anything can import it.
+        from django.conf import settings
+
+        os.environ["DEEPFACE_HOME"] = str(settings.FACE_MODELS_DIR)
+        os.environ["DEEPFACE_BACKEND_ENGINE"] = settings.FACE_ENGINE_BACKEND

@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
@@ -55,3 +58,45 @@ def token_client(user) -> APIClient:
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+# --- Real face models and real photos (recognition tests) -------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ACCESSPORTAL_SHARED_DIR", ROOT.parent / "shared"))
+FACES = SHARED / "faces"
+UNIT = FACES / "deepface-unit"
+
+
+@pytest.fixture(scope="session")
+def face_models_dir(tmp_path_factory):
+    """A models folder filled as an integrator would: from the installed packages and the
+    shared weights folder. Missing shared files fail the run: these tests never skip."""
+    from recognition.model_files import models_install
+
+    weights = SHARED / "models" / "weights"
+    assert weights.is_dir(), f"the shared weights are needed at {weights} (ACCESSPORTAL_SHARED_DIR)"
+    folder = tmp_path_factory.mktemp("models")
+    models_install(models_dir=folder, source=weights)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def face_engine(face_models_dir):
+    """The real engine, built once for the whole run and used by every code path."""
+    from recognition import engine as engine_module
+
+    engine = engine_module.FaceEngine(engine_module.EngineConfig(models_dir=face_models_dir))
+    engine_module._engine = engine
+    yield engine
+    engine_module._engine = None
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in-process, through the real task code."""
+    from accessportal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

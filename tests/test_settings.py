@@ -48,3 +48,14 @@ def test_choices_and_lists(monkeypatch):
         env.env_choice("LOG_LEVEL", "INFO", ("INFO", "DEBUG"))
     monkeypatch.setenv("ACCESSPORTAL_HOSTS", "a.example, b.example,")
     assert env.env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_floats_with_bounds(monkeypatch):
+    monkeypatch.setenv("ACCESSPORTAL_SCORE", "0.8")
+    assert env.env_float("SCORE", 0.9, maximum=1.0) == 0.8
+    monkeypatch.setenv("ACCESSPORTAL_SCORE", "1.5")
+    with pytest.raises(ImproperlyConfigured, match=r"between 0\.0 and 1\.0"):
+        env.env_float("SCORE", 0.9, maximum=1.0)
+    monkeypatch.setenv("ACCESSPORTAL_SCORE", "high")
+    with pytest.raises(ImproperlyConfigured, match="not a number"):
+        env.env_float("SCORE", 0.9)

@@ -1,0 +1,35 @@
+"""Shared start-up for the benchmarks: Django, the models folder, the shared photos."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ACCESSPORTAL_SHARED_DIR", ROOT.parent / "shared"))
+FACES = SHARED / "faces"
+
+
+def django_setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accessportal.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from recognition.model_files import models_install
+
+    source = settings.FACE_WEIGHTS_SOURCE or str(SHARED / "models" / "weights")
+    models_install(models_dir=settings.FACE_MODELS_DIR, source=Path(source))
+
+
+def labelled_pairs() -> list[tuple[str, str, bool]]:
+    import csv
+
+    with (FACES / "deepface-unit" / "face-recognition-pivot.csv").open() as handle:
+        return [
+            (Path(row["file_x"]).name, Path(row["file_y"]).name, row["decision"] == "Yes")
+            for row in csv.DictReader(handle)
+        ]

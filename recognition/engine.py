@@ -1,0 +1,236 @@
+"""The face engine: decode, detect, align, check liveness and embed one image.
+
+DeepFace is the framework: it builds the YuNet detector, the Dlib ResNet recognizer and the
+MiniFASNet anti-spoofing models and reads their weights from the models folder. Alignment
+uses dlib's own 5-point face chips, which the Dlib network was trained on: on the labelled
+pairs in shared/faces this scores 99.6% where DeepFace's generic alignment scores 93.6%.
+
+The engine is built once per process (:func:`get_engine`) and is safe to share between
+threads: one image is analysed at a time, the models being neither cheap to copy nor
+thread-safe.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from recognition.model_files import LANDMARKS, weights_dir
+
+logger = logging.getLogger(__name__)
+
+CHIP_SIZE = 150
+CHIP_PADDING = 0.25
+DETECT_MAX_SIDE = 640
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+class ImageError(ValueError):
+    """The bytes are not an image we can read; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    models_dir: Path
+    backend: str = "pytorch"
+    detector_score: float = 0.9
+    min_face_px: int = 60
+    liveness: bool = True
+
+    @classmethod
+    def from_settings(cls) -> EngineConfig:
+        from django.conf import settings
+
+        return cls(
+            models_dir=settings.FACE_MODELS_DIR,
+            backend=settings.FACE_ENGINE_BACKEND,
+            detector_score=settings.FACE_DETECTOR_SCORE,
+            min_face_px=settings.FACE_MIN_SIZE_PX,
+            liveness=settings.FACE_LIVENESS,
+        )
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    """A detected face in the image's own pixels."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    score: float
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+
+@dataclass
+class FaceReading:
+    """What the engine saw in one image. ``faces`` is largest first; the largest is the one
+    embedded and checked for liveness."""
+
+    faces: list[FaceBox]
+    embedding: np.ndarray | None = None
+    liveness: float | None = None  # probability the face is real; None when not checked
+    sharpness: float | None = None  # variance of the Laplacian on the aligned chip
+    yaw: float | None = None  # nose offset from the eyes' midpoint, in eye distances
+    problem: str | None = None  # no_face, face_too_small; None when embedded
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def face(self) -> FaceBox | None:
+        return self.faces[0] if self.faces else None
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """BGR pixels from image bytes, refusing what is not an image or is absurdly large
+    before decoding it (the header alone gives the size)."""
+    if not data:
+        raise ImageError("The file is empty.")
+    try:
+        with Image.open(io.BytesIO(data)) as header:
+            width, height = header.size
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ImageError("This is not an image we can read (JPEG, PNG, WebP...).") from exc
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageError(
+            f"The image is {width} × {height} pixels; at most "
+            f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels are accepted."
+        )
+    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if pixels is None:
+        raise ImageError("The image is damaged or cut short and cannot be decoded.")
+    return pixels
+
+
+class FaceEngine:
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        # DeepFace reads its folder when it builds a model (and, with the engine, when first
+        # imported: RecognitionConfig.ready() sets both for the process before that).
+        os.environ["DEEPFACE_HOME"] = str(config.models_dir)
+        import dlib
+        from deepface import DeepFace
+
+        started = time.perf_counter()
+        self._detector = DeepFace.build_model(task="face_detector", model_name="yunet").model
+        self._landmarks = dlib.shape_predictor(str(weights_dir(config.models_dir) / LANDMARKS))
+        self._recognizer = DeepFace.build_model(task="facial_recognition", model_name="Dlib")
+        self._spoofing = (
+            DeepFace.build_model(task="spoofing", model_name="Fasnet") if config.liveness else None
+        )
+        self._dlib = dlib
+        self._lock = threading.Lock()
+        logger.info(
+            "Face engine ready in %.1f s: detector YuNet, alignment dlib 5-point chips, "
+            "recognizer Dlib ResNet, liveness %s, backend %s, weights in %s",
+            time.perf_counter() - started,
+            "MiniFASNet" if self._spoofing else "off",
+            config.backend,
+            weights_dir(config.models_dir),
+        )
+
+    @property
+    def model_name(self) -> str:
+        return "Dlib-ResNet/dlib-5pt-chip"
+
+    def detect(self, image: np.ndarray) -> list[FaceBox]:
+        """Faces above the score threshold, largest first, in the image's pixels."""
+        height, width = image.shape[:2]
+        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+        small = (
+            cv2.resize(image, (round(width * scale), round(height * scale))) if scale < 1 else image
+        )
+        self._detector.setInputSize((small.shape[1], small.shape[0]))
+        self._detector.setScoreThreshold(self.config.detector_score)
+        _, rows = self._detector.detect(small)
+        faces = []
+        for row in rows if rows is not None else []:
+            x, y, w, h = (float(v) / scale for v in row[:4])
+            left, top = max(0, round(x)), max(0, round(y))
+            right, bottom = min(width, round(x + w)), min(height, round(y + h))
+            if right > left and bottom > top:
+                faces.append(FaceBox(left, top, right - left, bottom - top, float(row[-1])))
+        return sorted(faces, key=lambda f: f.area, reverse=True)
+
+    def chip(self, image: np.ndarray, face: FaceBox) -> tuple[np.ndarray, float]:
+        """dlib's aligned 150×150 face chip (same channel order as ``image``), and the yaw:
+        how far the nose sits from the eyes' midpoint, in eye distances (0 = frontal)."""
+        rect = self._dlib.rectangle(face.x, face.y, face.x + face.w, face.y + face.h)
+        shape = self._landmarks(image, rect)
+        # dlib's 5 points: two corners of each eye, then the base of the nose.
+        points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
+        eye_a, eye_b, nose = points[0:2].mean(axis=0), points[2:4].mean(axis=0), points[4]
+        eye_distance = float(np.linalg.norm(eye_a - eye_b)) or 1.0
+        axis = (eye_b - eye_a) / eye_distance
+        yaw = float(np.dot(nose - (eye_a + eye_b) / 2, axis)) / eye_distance
+        chip = np.asarray(
+            self._dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+        )
+        return chip, yaw
+
+    def embed(self, chip_bgr: np.ndarray) -> np.ndarray:
+        return np.asarray(self._recognizer.forward(chip_bgr), dtype=np.float32)
+
+    def liveness(self, image: np.ndarray, face: FaceBox) -> float:
+        """The probability that the face is a live person rather than a photo or screen."""
+        assert self._spoofing is not None
+        is_real, score = self._spoofing.analyze(image, (face.x, face.y, face.w, face.h))
+        return float(score) if is_real else 1.0 - float(score)
+
+    def read(self, data: bytes, *, check_liveness: bool | None = None) -> FaceReading:
+        """Decode the bytes and analyse the largest face. Raises ImageError for bad bytes."""
+        timings: dict[str, float] = {}
+
+        def timed(stage: str, work: Callable[[], Any]) -> Any:
+            started = time.perf_counter()
+            result = work()
+            timings[stage] = (time.perf_counter() - started) * 1000
+            return result
+
+        image = timed("decode", lambda: decode_image(data))
+        with self._lock:
+            faces = timed("detect", lambda: self.detect(image))
+            reading = FaceReading(faces=faces, timings_ms=timings)
+            if not faces:
+                reading.problem = "no_face"
+                return reading
+            face = faces[0]
+            if min(face.w, face.h) < self.config.min_face_px:
+                reading.problem = "face_too_small"
+                return reading
+            chip, reading.yaw = timed("align", lambda: self.chip(image, face))
+            reading.sharpness = float(
+                cv2.Laplacian(cv2.cvtColor(chip, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var()
+            )
+            wants_liveness = self.config.liveness if check_liveness is None else check_liveness
+            if wants_liveness and self._spoofing is not None:
+                reading.liveness = timed("liveness", lambda: self.liveness(image, face))
+            reading.embedding = timed("embed", lambda: self.embed(chip))
+        return reading
+
+
+_engine: FaceEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> FaceEngine:
+    """The process's engine, built on first use from settings."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                _engine = FaceEngine(EngineConfig.from_settings())
+    return _engine

@@ -1,0 +1,108 @@
+"""Identification against everyone enrolled, in memory.
+
+The gallery is a matrix of embeddings with the person each belongs to. It reloads itself
+when enrolment changed in any process: every look-up first compares a cheap fingerprint of
+the enrolled photos (count and latest change) with the one it was built from.
+
+A match needs the best person's distance under the threshold *and* the next person further
+away by at least the margin. Otherwise the answer is "unknown": never "the nearest wins".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Count, Max
+
+from recognition.crypto import embedding_decrypt
+from recognition.models import FacePhoto
+
+
+@dataclass(frozen=True)
+class Match:
+    person_id: int | None
+    distance: float | None  # to the best person (None: empty gallery)
+    margin: float | None  # next person's distance minus the best one's (None: one person)
+    reason: str  # match, no_match, ambiguous, empty_gallery
+
+
+@dataclass(frozen=True)
+class GalleryData:
+    vectors: np.ndarray  # (n, d) float32
+    squared_norms: np.ndarray  # (n,)
+    person_ids: np.ndarray  # (n,) sorted, so each person's rows are contiguous
+    starts: np.ndarray  # first row of each person
+    people: np.ndarray  # the person of each group of rows
+
+    @classmethod
+    def build(cls, person_ids: np.ndarray, vectors: np.ndarray) -> GalleryData:
+        order = np.argsort(person_ids, kind="stable")
+        ids, vecs = person_ids[order], np.ascontiguousarray(vectors[order], dtype=np.float32)
+        people, starts = np.unique(ids, return_index=True)
+        return cls(vecs, np.einsum("ij,ij->i", vecs, vecs), ids, starts, people)
+
+
+def identify(data: GalleryData, embedding: np.ndarray, *, threshold: float, margin: float) -> Match:
+    if len(data.people) == 0:
+        return Match(None, None, None, "empty_gallery")
+    probe = np.asarray(embedding, dtype=np.float32)
+    squared = data.squared_norms - 2 * (data.vectors @ probe) + float(probe @ probe)
+    per_person = np.sqrt(np.maximum(np.minimum.reduceat(squared, data.starts), 0))
+    if len(per_person) == 1:
+        best, best_distance, gap = 0, float(per_person[0]), None
+    else:
+        two = np.argpartition(per_person, 1)[:2]
+        best, second = (
+            (two[0], two[1]) if per_person[two[0]] <= per_person[two[1]] else (two[1], two[0])
+        )
+        best_distance, gap = float(per_person[best]), float(per_person[second] - per_person[best])
+    if best_distance >= threshold:
+        return Match(None, best_distance, gap, "no_match")
+    if gap is not None and gap < margin:
+        return Match(None, best_distance, gap, "ambiguous")
+    return Match(int(data.people[best]), best_distance, gap, "match")
+
+
+class Gallery:
+    """The enrolled embeddings of one model, kept in step with the database."""
+
+    def __init__(self, model_name: str) -> None:
+        self.model_name = model_name
+        self._data = GalleryData.build(np.zeros(0, dtype=np.int64), np.zeros((0, 128), np.float32))
+        self._fingerprint: tuple[int, object] | None = None
+        self._lock = threading.Lock()
+        self.last_refresh_ms: float | None = None
+
+    def _enrolled(self):
+        return FacePhoto.objects.filter(
+            status=FacePhoto.Status.ENROLLED, model_name=self.model_name, embedding__isnull=False
+        )
+
+    def refresh_if_changed(self) -> bool:
+        summary = self._enrolled().aggregate(n=Count("id"), latest=Max("updated_at"))
+        fingerprint = (summary["n"], summary["latest"])
+        if fingerprint == self._fingerprint:
+            return False
+        with self._lock:
+            started = time.perf_counter()
+            rows = list(self._enrolled().values_list("person_id", "embedding"))
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            vectors = (
+                np.stack([embedding_decrypt(r[1]) for r in rows])
+                if rows
+                else np.zeros((0, 128), np.float32)
+            )
+            self._data = GalleryData.build(ids, vectors)
+            self._fingerprint = fingerprint
+            self.last_refresh_ms = (time.perf_counter() - started) * 1000
+        return True
+
+    def identify(self, embedding: np.ndarray, *, threshold: float, margin: float) -> Match:
+        self.refresh_if_changed()
+        return identify(self._data, embedding, threshold=threshold, margin=margin)
+
+    def __len__(self) -> int:
+        return len(self._data.person_ids)

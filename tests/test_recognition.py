@@ -1,0 +1,220 @@
+"""Recognition with the real models on real photos: enrol, identify, refuse strangers,
+flag spoofs, reject bad input, forget on delete, and let the rules decide afterwards."""
+
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from PIL import Image
+
+from gates.decisions import Reason
+from gates.selectors import access_decision
+from people.models import Person
+from recognition import services
+from recognition.crypto import embedding_decrypt
+from recognition.models import FacePhoto
+from tests.conftest import FACES, UNIT
+from tests.factories import AccessRuleFactory, GateFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+# Photos of the same person, from the labelled pairs (face-recognition-pivot.csv).
+ENROLLED = {
+    "A": (["img1.jpg", "img2.jpg"], ["img4.jpg", "img6.jpg"]),
+    "B": (["img26.jpg", "img27.jpg"], ["img42.jpg", "img45.jpg"]),
+    "C": (["img8.jpg", "img9.jpg"], ["img47.jpg", "img50.jpg"]),
+    "D": (["img3.jpg", "img12.jpg"], ["img53.jpg", "img55.jpg"]),
+    "E": (["img13.jpg", "img14.jpg"], ["img57.jpg", "img15.jpg"]),
+}
+STRANGERS = ["img38.jpg", "img34.jpg", "img18.jpg", "img20.jpg", "img22.jpg", "img29.jpg"]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def upload(name: str, folder=UNIT) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, (folder / name).read_bytes(), content_type="image/jpeg")
+
+
+def enrol(person: Person, *names: str) -> list[FacePhoto]:
+    photos = [services.face_photo_create(person=person, image=upload(n)) for n in names]
+    return [FacePhoto.objects.get(pk=p.pk) for p in photos]
+
+
+@pytest.fixture
+def enrolled_people(face_engine, eager_celery, django_capture_on_commit_callbacks):
+    people = {}
+    with django_capture_on_commit_callbacks(execute=True):
+        for label, (photos, _) in ENROLLED.items():
+            people[label] = PersonFactory(first_name=label)
+            enrol(people[label], *photos)
+    return people
+
+
+def identify(name: str, folder=UNIT, **kwargs) -> services.Identification:
+    return services.face_identify(data=(folder / name).read_bytes(), **kwargs)
+
+
+def test_enrolment_through_the_task_enrols_every_good_photo(enrolled_people):
+    statuses = set(FacePhoto.objects.values_list("status", flat=True))
+    assert statuses == {FacePhoto.Status.ENROLLED}
+    assert FacePhoto.objects.count() == 2 * len(ENROLLED)
+
+
+def test_other_photos_of_enrolled_people_are_recognised(enrolled_people):
+    for label, (_, others) in ENROLLED.items():
+        for name in others:
+            result = identify(name, check_liveness=False)
+            assert result.person == enrolled_people[label], (name, result.match)
+            assert result.match.distance < 0.6 and result.match.margin >= 0.05
+
+
+def test_strangers_are_unknown_not_the_nearest_person(enrolled_people):
+    for name in STRANGERS:
+        result = identify(name, check_liveness=False)
+        assert result.person is None, (name, result.match)
+        assert result.match.reason in {"no_match", "ambiguous"}
+
+
+def test_spoof_samples_are_flagged_and_a_live_face_is_not(face_engine):
+    samples = FACES / "silent-face-samples"
+    liveness = {
+        name: face_engine.read((samples / name).read_bytes(), check_liveness=True).liveness
+        for name in ("image_F1.jpg", "image_F2.jpg", "image_T1.jpg")
+    }
+    assert liveness["image_F1.jpg"] < 0.5
+    assert liveness["image_F2.jpg"] < 0.5
+    assert liveness["image_T1.jpg"] > 0.5
+
+
+def jpeg(size=(640, 480), colour=(120, 120, 120)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason_code"),
+    [
+        (b"", None),
+        (b"GIF89a but not really", None),
+        ((UNIT / "img1.jpg").read_bytes()[:3000], None),  # cut short
+        (jpeg(), "no_face"),
+    ],
+)
+def test_bad_photos_are_rejected_with_a_reason_and_nothing_enters_the_gallery(
+    face_engine, eager_celery, django_capture_on_commit_callbacks, content, reason_code
+):
+    person = PersonFactory()
+    file = SimpleUploadedFile("photo.jpg", content, content_type="image/jpeg")
+    if reason_code is None:  # not even an image: refused at upload, nothing stored
+        from django.core.exceptions import ValidationError
+
+        with pytest.raises(ValidationError):
+            services.face_photo_create(person=person, image=file)
+        assert not FacePhoto.objects.exists()
+        return
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = services.face_photo_create(person=person, image=file)
+    photo.refresh_from_db()
+    assert (photo.status, photo.reason_code) == (FacePhoto.Status.REJECTED, reason_code)
+    assert photo.reason and photo.embedding is None
+
+
+def test_several_faces_of_similar_size_are_rejected(face_engine):
+    reading = face_engine.read((UNIT / "couple.jpg").read_bytes(), check_liveness=False)
+    rejection = services.enrolment_rejection(reading, min_face_px=60)
+    assert len(reading.faces) >= 2
+    assert rejection is not None and rejection.code == "several_faces"
+
+
+def test_a_tiny_face_is_rejected_as_too_small(face_engine):
+    image = Image.open(UNIT / "img1.jpg")
+    image.thumbnail((90, 90))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG")
+    reading = face_engine.read(buffer.getvalue(), check_liveness=False)
+    assert reading.problem in {"face_too_small", "no_face"}
+
+
+def test_same_face_under_another_name_is_enrolled_with_a_warning(
+    enrolled_people, django_capture_on_commit_callbacks
+):
+    impostor = PersonFactory(first_name="Impostor")
+    with django_capture_on_commit_callbacks(execute=True):
+        [photo] = enrol(impostor, "img4.jpg")  # a photo of A
+    photo.refresh_from_db()
+    assert photo.status == FacePhoto.Status.ENROLLED
+    assert photo.reason_code == "resembles_other_person"
+    assert photo.similar_person == enrolled_people["A"]
+
+
+def test_embeddings_are_encrypted_at_rest(enrolled_people, face_engine):
+    photo = FacePhoto.objects.first()
+    stored = bytes(photo.embedding)
+    vector = embedding_decrypt(stored)
+    assert vector.shape == (128,)
+    assert vector.astype("<f4").tobytes() not in stored
+    reading = face_engine.read(photo.image.open("rb").read(), check_liveness=False)
+    assert np.allclose(vector, reading.embedding, atol=1e-5)
+
+
+def test_deleting_a_person_forgets_their_face_everywhere(
+    enrolled_people, django_capture_on_commit_callbacks
+):
+    a = enrolled_people["A"]
+    files = [p.image.path for p in a.face_photos.all()]
+    assert identify("img4.jpg", check_liveness=False).person == a
+    with django_capture_on_commit_callbacks(execute=True):
+        a.delete()
+    assert not FacePhoto.objects.filter(person_id=a.pk).exists()
+    assert not any(os.path.exists(f) for f in files)
+    assert identify("img4.jpg", check_liveness=False).person is None
+
+
+def test_the_rules_decide_after_identification(enrolled_people):
+    gate = GateFactory()
+    AccessRuleFactory(person=enrolled_people["B"], gate=gate)
+    known = identify("img42.jpg", check_liveness=False).person
+    stranger = identify("img38.jpg", check_liveness=False).person
+    from django.utils import timezone
+
+    assert access_decision(person=known, gate=gate, at=timezone.now()).reason is Reason.GRANTED
+    assert (
+        access_decision(person=enrolled_people["C"], gate=gate, at=timezone.now()).reason
+        is Reason.NO_RULE
+    )
+    assert (
+        access_decision(person=stranger, gate=gate, at=timezone.now()).reason is Reason.UNKNOWN_FACE
+    )
+
+
+def test_identify_command_prints_one_json_line_per_image(enrolled_people, capsys):
+    call_command(
+        "identify", str(UNIT / "img6.jpg"), str(UNIT / "img38.jpg"), str(FACES / "README.md")
+    )
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["person"] for line in lines] == ["A " + enrolled_people["A"].last_name, None, None]
+    assert lines[0]["reason"] == "match" and lines[1]["reason"] in {"no_match", "ambiguous"}
+    assert lines[2]["reason"] == "unreadable"
+    assert all(
+        {"image", "distance", "margin", "liveness", "reason", "ms"} <= set(line) for line in lines
+    )
+
+
+def test_enroll_dir_command_summarises(face_engine, tmp_path, capsys):
+    (tmp_path / "Grace Hopper").mkdir()
+    (tmp_path / "Grace Hopper" / "a.jpg").write_bytes((UNIT / "img29.jpg").read_bytes())
+    (tmp_path / "Grace Hopper" / "blank.jpg").write_bytes(jpeg())
+    call_command("enroll_dir", str(tmp_path))
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["people"] == 1
+    assert [e["image"].endswith("a.jpg") for e in summary["enrolled"]] == [True]
+    assert [r["reason"] for r in summary["rejected"]] == ["no_face"]
+    assert Person.objects.get(first_name="Grace", last_name="Hopper").face_photos.count() == 2
