@@ -306,6 +306,8 @@ FACE_DETECTOR_SCORE = env_float("FACE_DETECTOR_SCORE", 0.9, maximum=1.0)
 FACE_MATCH_THRESHOLD = env_float("FACE_MATCH_THRESHOLD", 0.6, maximum=2.0)
 FACE_MATCH_MARGIN = env_float("FACE_MATCH_MARGIN", 0.05, maximum=2.0)
 FACE_LIVENESS = env_bool("FACE_LIVENESS", True)
+# How often each process looks for enrolment changes made by any process (seconds).
+FACE_GALLERY_CHECK_SECONDS = env_float("FACE_GALLERY_CHECK_SECONDS", 1.0, maximum=3600)
 FACE_MIN_SIZE_PX = env_int("FACE_MIN_SIZE_PX", 60, minimum=16)
 
 # --- Demo -----------------------------------------------------------------------------------

@@ -11,13 +11,24 @@ SHARED = Path(os.environ.get("ACCESSPORTAL_SHARED_DIR", ROOT.parent / "shared"))
 FACES = SHARED / "faces"
 
 
-def django_setup() -> None:
+def django_setup(*, scratch_database: bool = False) -> None:
+    """Set Django up; with ``scratch_database`` everything (database, media, broker) lives in a
+    new temporary folder, so a benchmark never touches real data."""
     sys.path.insert(0, str(ROOT))
+    if scratch_database:
+        import tempfile
+
+        os.environ["ACCESSPORTAL_DATA_DIR"] = tempfile.mkdtemp(prefix="accessportal-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accessportal.settings")
     import django
 
     django.setup()
     from django.conf import settings
+
+    if scratch_database:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
 
     from recognition.model_files import models_install
 

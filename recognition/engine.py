@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,14 @@ class FaceEngine:
         )
         self._dlib = dlib
         self._lock = threading.Lock()
+        # Liveness runs beside the embedding: dlib releases the GIL while its network runs,
+        # so on two cores the MiniFASNet check costs almost no extra time. One torch thread,
+        # so that the two do not fight over the cores.
+        self._beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liveness")
+        if self._spoofing is not None:
+            import torch
+
+            torch.set_num_threads(1)
         logger.info(
             "Face engine ready in %.1f s: detector YuNet, alignment dlib 5-point chips, "
             "recognizer Dlib ResNet, liveness %s, backend %s, weights in %s",

@@ -1,8 +1,11 @@
 """Identification against everyone enrolled, in memory.
 
-The gallery is a matrix of embeddings with the person each belongs to. It reloads itself
-when enrolment changed in any process: every look-up first compares a cheap fingerprint of
-the enrolled photos (count and latest change) with the one it was built from.
+The gallery is a matrix of embeddings with the person each belongs to. It follows enrolment
+in every process without a restart: at most once per ``FACE_GALLERY_CHECK_SECONDS`` a
+look-up compares a fingerprint of the enrolled photos (count and latest change) with the one
+it was built from, and appends or reloads. Checking on every frame would cost a query that
+grows with the gallery; a person deleted a moment ago is already gone from the database, so
+a stale gallery entry can only ever name nobody.
 
 A match needs the best person's distance under the threshold *and* the next person further
 away by at least the margin. Otherwise the answer is "unknown": never "the nearest wins".
@@ -15,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count, Max
 
 from recognition.crypto import embedding_decrypt
@@ -66,13 +70,23 @@ def identify(data: GalleryData, embedding: np.ndarray, *, threshold: float, marg
     return Match(int(data.people[best]), best_distance, gap, "match")
 
 
+def _build(rows: list[tuple[int, int, bytes]]) -> GalleryData:
+    ids = np.array([r[1] for r in rows], dtype=np.int64)
+    if not rows:
+        return GalleryData.build(ids, np.zeros((0, 128), np.float32))
+    return GalleryData.build(ids, np.stack([embedding_decrypt(r[2]) for r in rows]))
+
+
 class Gallery:
     """The enrolled embeddings of one model, kept in step with the database."""
 
-    def __init__(self, model_name: str) -> None:
+    def __init__(self, model_name: str, *, check_every: float | None = None) -> None:
         self.model_name = model_name
+        self._check_every = check_every  # None: the FACE_GALLERY_CHECK_SECONDS setting
+        self._checked_at = float("-inf")
         self._data = GalleryData.build(np.zeros(0, dtype=np.int64), np.zeros((0, 128), np.float32))
         self._fingerprint: tuple[int, object] | None = None
+        self._row_ids: set[int] = set()
         self._lock = threading.Lock()
         self.last_refresh_ms: float | None = None
 
@@ -82,26 +96,55 @@ class Gallery:
         )
 
     def refresh_if_changed(self) -> bool:
+        """Bring the gallery in step with the database; True if anything changed.
+
+        New enrolments are appended (only their rows are read and decrypted); anything else
+        (a photo or person deleted, a photo re-enrolled) reloads the whole gallery.
+        """
         summary = self._enrolled().aggregate(n=Count("id"), latest=Max("updated_at"))
         fingerprint = (summary["n"], summary["latest"])
         if fingerprint == self._fingerprint:
             return False
         with self._lock:
+            if fingerprint == self._fingerprint:
+                return False
             started = time.perf_counter()
-            rows = list(self._enrolled().values_list("person_id", "embedding"))
-            ids = np.array([r[0] for r in rows], dtype=np.int64)
-            vectors = (
-                np.stack([embedding_decrypt(r[1]) for r in rows])
-                if rows
-                else np.zeros((0, 128), np.float32)
-            )
-            self._data = GalleryData.build(ids, vectors)
+            if not self._append_newer(fingerprint):
+                rows = list(self._enrolled().values_list("id", "person_id", "embedding"))
+                self._row_ids = {r[0] for r in rows}
+                self._data = _build(rows)
             self._fingerprint = fingerprint
             self.last_refresh_ms = (time.perf_counter() - started) * 1000
         return True
 
+    def _append_newer(self, fingerprint: tuple[int, object]) -> bool:
+        if self._fingerprint is None or self._fingerprint[1] is None:
+            return False
+        count, latest = self._fingerprint
+        rows = list(
+            self._enrolled()
+            .filter(updated_at__gt=latest)
+            .values_list("id", "person_id", "embedding")
+        )
+        if any(r[0] in self._row_ids for r in rows) or count + len(rows) != fingerprint[0]:
+            return False  # a row changed or went away: only a full reload is right
+        if rows:
+            added = _build(rows)
+            self._data = GalleryData.build(
+                np.concatenate([self._data.person_ids, added.person_ids]),
+                np.concatenate([self._data.vectors, added.vectors]),
+            )
+            self._row_ids.update(r[0] for r in rows)
+        return True
+
     def identify(self, embedding: np.ndarray, *, threshold: float, margin: float) -> Match:
-        self.refresh_if_changed()
+        interval = self._check_every
+        if interval is None:
+            interval = settings.FACE_GALLERY_CHECK_SECONDS
+        now = time.monotonic()
+        if now - self._checked_at >= interval:
+            self.refresh_if_changed()
+            self._checked_at = now
         return identify(self._data, embedding, threshold=threshold, margin=margin)
 
     def __len__(self) -> int:

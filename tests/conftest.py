@@ -16,6 +16,7 @@ def _test_settings(settings):
     password hasher keeps the many fixture users from dominating the run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # API throttle counters live there; each test starts with none
+    settings.FACE_GALLERY_CHECK_SECONDS = 0  # tests look right after they change enrolment
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

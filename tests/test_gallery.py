@@ -1,6 +1,7 @@
 """The matching rule on synthetic vectors: threshold, margin, several photos per person."""
 
 import numpy as np
+import pytest
 
 from recognition.gallery import GalleryData, identify
 
@@ -39,3 +40,67 @@ def test_a_persons_best_photo_counts_and_their_other_photos_are_not_rivals():
 def test_empty_gallery():
     empty = GalleryData.build(np.zeros(0, dtype=np.int64), np.zeros((0, 2), np.float32))
     assert identify(empty, np.array([0, 0]), threshold=0.6, margin=0.05).reason == "empty_gallery"
+
+
+class TestRefresh:
+    """The gallery follows the database: new enrolments appear, deletions disappear."""
+
+    @pytest.fixture(autouse=True)
+    def _media(self, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+
+    def photo(self, person, vector):
+        from django.core.files.base import ContentFile
+
+        from recognition.crypto import embedding_encrypt
+        from recognition.models import FacePhoto
+
+        return FacePhoto.objects.create(
+            person=person,
+            image=ContentFile(b"x", name="x.jpg"),
+            status="enrolled",
+            model_name="m",
+            embedding=embedding_encrypt(np.array(vector + [0.0] * 126, np.float32)),
+        )
+
+    def probe(self, vector):
+        return np.array(vector + [0.0] * 126, np.float32)
+
+    @pytest.mark.django_db
+    def test_append_delete_and_change(self):
+        from recognition.gallery import Gallery
+        from tests.factories import PersonFactory
+
+        ada, alan = PersonFactory(), PersonFactory()
+        self.photo(ada, [0, 0])
+        gallery = Gallery("m", check_every=0)
+        assert gallery.identify(self.probe([0, 0]), threshold=0.6, margin=0.05).person_id == ada.pk
+        assert not gallery.refresh_if_changed()
+
+        alans = self.photo(alan, [3, 0])
+        assert gallery.identify(self.probe([3, 0]), threshold=0.6, margin=0.05).person_id == alan.pk
+        assert len(gallery) == 2
+
+        alans.delete()
+        assert gallery.identify(self.probe([3, 0]), threshold=0.6, margin=0.05).person_id is None
+        assert len(gallery) == 1
+
+        ada.face_photos.update(status="rejected")
+        assert (
+            gallery.identify(self.probe([0, 0]), threshold=0.6, margin=0.05).reason
+            == "empty_gallery"
+        )
+
+
+@pytest.mark.django_db
+def test_changes_are_looked_for_at_most_once_per_interval(
+    django_assert_max_num_queries, django_assert_num_queries
+):
+    from recognition.gallery import Gallery
+
+    gallery = Gallery("m", check_every=3600)
+    with django_assert_max_num_queries(2):  # the first look-up checks (and loads)
+        gallery.identify(np.zeros(128, np.float32), threshold=0.6, margin=0.05)
+    with django_assert_num_queries(0):  # the next ones, within the hour, do not
+        for _ in range(5):
+            gallery.identify(np.zeros(128, np.float32), threshold=0.6, margin=0.05)

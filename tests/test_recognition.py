@@ -104,13 +104,15 @@ def jpeg(size=(640, 480), colour=(120, 120, 120)) -> bytes:
     [
         (b"", None),
         (b"GIF89a but not really", None),
-        ((UNIT / "img1.jpg").read_bytes()[:3000], None),  # cut short
+        ("first 3000 bytes of img1.jpg", None),  # cut short
         (jpeg(), "no_face"),
     ],
 )
 def test_bad_photos_are_rejected_with_a_reason_and_nothing_enters_the_gallery(
     face_engine, eager_celery, django_capture_on_commit_callbacks, content, reason_code
 ):
+    if content == "first 3000 bytes of img1.jpg":
+        content = (UNIT / "img1.jpg").read_bytes()[:3000]
     person = PersonFactory()
     file = SimpleUploadedFile("photo.jpg", content, content_type="image/jpeg")
     if reason_code is None:  # not even an image: refused at upload, nothing stored

@@ -25,8 +25,17 @@ READERS = {
     "holidaycalendar": {"manager", "auditor"},
     "holiday": {"manager", "auditor"},
     "accessrule": {"manager", "auditor"},
+    # Biometric data: never the security desk.
+    "facephoto": {"manager", "auditor"},
 }
-ADMIN_APP = {m: ("people" if m in {"person", "persongroup"} else "gates") for m in READERS}
+ADMIN_APP = {
+    m: "people"
+    if m in {"person", "persongroup"}
+    else "recognition"
+    if m == "facephoto"
+    else "gates"
+    for m in READERS
+}
 API_PATH = {
     "person": "/api/people/",
     "persongroup": "/api/groups/",
@@ -37,6 +46,7 @@ API_PATH = {
     "holidaycalendar": "/api/holiday-calendars/",
     "holiday": "/api/holidays/",
     "accessrule": "/api/rules/",
+    "facephoto": "/api/face-photos/",
 }
 ROLES = ["manager", "auditor", "desk", "outsider"]
 
@@ -133,3 +143,20 @@ def test_access_questions_for_every_role_but_outsiders(users, role):
         "/api/access/decide/", {"person": person.pk, "gate": gate.pk}, format="json"
     )
     assert decided.status_code == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_face_photo_files_only_for_roles_that_see_biometrics(
+    client, users, role, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+
+    from recognition.models import FacePhoto
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = FacePhoto.objects.create(
+        person=PersonFactory(), image=ContentFile(b"jpeg", name="x.jpg")
+    )
+    client.force_login(users[role])
+    response = client.get(reverse("recognition:face-photo-image", args=[photo.pk]))
+    assert response.status_code == (200 if role in READERS["facephoto"] else 403)

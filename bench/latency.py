@@ -1,0 +1,98 @@
+"""Per-frame latency by stage on 640x480 JPEG frames made from the shared photos.
+
+Stages: decode, detect, align, liveness, embed, match (against a gallery of --gallery people).
+Prints JSON with p50 and p95 per stage, the total, and total p50 over the embedding's p50.
+
+    python bench/latency.py [--frames 120] [--gallery 1000] [--no-liveness]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import time
+
+import numpy as np
+from _setup import FACES, django_setup
+from PIL import Image
+
+
+def frames_640x480(count: int) -> list[bytes]:
+    """Each photo fitted into 640x480 (letterboxed, as a camera frame), JPEG quality 85."""
+    photos = sorted((FACES / "deepface-unit").glob("img*.jpg"))
+    frames = []
+    for path in photos:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail((640, 480))
+            frame = Image.new("RGB", (640, 480))
+            frame.paste(image, ((640 - image.width) // 2, (480 - image.height) // 2))
+            buffer = io.BytesIO()
+            frame.save(buffer, "JPEG", quality=85)
+            frames.append(buffer.getvalue())
+    return [frames[i % len(frames)] for i in range(count)]
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(float(np.percentile(values, 50)), 2),
+        "p95": round(float(np.percentile(values, 95)), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--frames", type=int, default=120)
+    parser.add_argument("--gallery", type=int, default=1000)
+    parser.add_argument("--no-liveness", action="store_true")
+    args = parser.parse_args()
+    django_setup()
+    from django.conf import settings
+
+    from recognition.engine import get_engine
+    from recognition.gallery import GalleryData, identify
+
+    engine = get_engine()
+    rng = np.random.default_rng(7)
+    gallery = GalleryData.build(
+        np.arange(args.gallery), rng.normal(0, 0.1, (args.gallery, 128)).astype(np.float32)
+    )
+    frames = frames_640x480(args.frames)
+    for frame in frames[:5]:  # warm-up
+        engine.read(frame, check_liveness=not args.no_liveness)
+    stages: dict[str, list[float]] = {}
+    totals, faces = [], 0
+    for frame in frames:
+        started = time.perf_counter()
+        reading = engine.read(frame, check_liveness=not args.no_liveness)
+        if reading.embedding is not None:
+            faces += 1
+            match_started = time.perf_counter()
+            identify(
+                gallery,
+                reading.embedding,
+                threshold=settings.FACE_MATCH_THRESHOLD,
+                margin=settings.FACE_MATCH_MARGIN,
+            )
+            reading.timings_ms["match"] = (time.perf_counter() - match_started) * 1000
+        totals.append((time.perf_counter() - started) * 1000)
+        for stage, ms in reading.timings_ms.items():
+            stages.setdefault(stage, []).append(ms)
+    result = {
+        "frames": len(frames),
+        "frames_with_face": faces,
+        "frame_size": "640x480 JPEG q85",
+        "gallery_people": args.gallery,
+        "liveness": not args.no_liveness,
+        "stages_ms": {stage: percentiles(values) for stage, values in stages.items()},
+        "total_ms": percentiles(totals),
+    }
+    result["total_p50_over_embed_p50"] = round(
+        result["total_ms"]["p50"] / result["stages_ms"]["embed"]["p50"], 3
+    )
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
