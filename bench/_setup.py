@@ -44,3 +44,24 @@ def labelled_pairs() -> list[tuple[str, str, bool]]:
             (Path(row["file_x"]).name, Path(row["file_y"]).name, row["decision"] == "Yes")
             for row in csv.DictReader(handle)
         ]
+
+
+def identities() -> dict[str, list[str]]:
+    """Images grouped by person, from the labelled same-person pairs (a union-find)."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        parent.setdefault(name, name)
+        while parent[name] != name:
+            name = parent[name]
+        return name
+
+    for a, b, same in labelled_pairs():
+        root(a), root(b)
+        if same:
+            parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = {}
+    for name in parent:
+        groups.setdefault(root(name), []).append(name)
+    number = lambda n: int("".join(c for c in n if c.isdigit()) or 0)  # noqa: E731
+    return {f"person{i:02d}": sorted(g, key=number) for i, g in enumerate(groups.values())}

@@ -93,7 +93,18 @@ class GateAdmin(admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["site", "name", "slug", "direction", "groups", "is_active", "description"]},
+            {
+                "fields": [
+                    "site",
+                    "name",
+                    "slug",
+                    "direction",
+                    "groups",
+                    "is_active",
+                    "liveness_required",
+                    "description",
+                ]
+            },
         ),
         ("Who may pass now", {"fields": ["who_may_pass_now"]}),
     ]

@@ -66,6 +66,11 @@ class Gate(models.Model):
         GateGroup, related_name="gates", blank=True, verbose_name="gate groups"
     )
     is_active = models.BooleanField(default=True, help_text="A disabled gate denies everyone.")
+    liveness_required = models.BooleanField(
+        default=True,
+        help_text="Check that the face is a live person, not a photo or a screen "
+        "(where the anti-spoofing model is installed).",
+    )
     description = models.TextField(blank=True)
 
     class Meta:

@@ -25,9 +25,10 @@ from typing import Any
 
 import cv2
 import numpy as np
+from django.core.exceptions import ImproperlyConfigured
 from PIL import Image, UnidentifiedImageError
 
-from recognition.model_files import LANDMARKS, weights_dir
+from recognition.model_files import LANDMARKS, models_status, weights_dir
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,20 @@ class FaceEngine:
         # DeepFace reads its folder when it builds a model (and, with the engine, when first
         # imported: RecognitionConfig.ready() sets both for the process before that).
         os.environ["DEEPFACE_HOME"] = str(config.models_dir)
+        status = {
+            c.name.split(":")[0]: c
+            for c in models_status(models_dir=config.models_dir, backend=config.backend)
+        }
+        missing = [c for key, c in status.items() if key != "liveness" and not c.usable]
+        if missing:
+            raise ImproperlyConfigured(
+                "The face engine cannot start: "
+                + "; ".join(f"{c.name}: {c.detail}" for c in missing)
+            )
+        use_liveness = config.liveness and status["liveness"].usable
+        if config.liveness and not use_liveness:
+            logger.warning("Liveness checks are off: %s", status["liveness"].detail)
+
         import dlib
         from deepface import DeepFace
 
@@ -130,7 +145,7 @@ class FaceEngine:
         self._landmarks = dlib.shape_predictor(str(weights_dir(config.models_dir) / LANDMARKS))
         self._recognizer = DeepFace.build_model(task="facial_recognition", model_name="Dlib")
         self._spoofing = (
-            DeepFace.build_model(task="spoofing", model_name="Fasnet") if config.liveness else None
+            DeepFace.build_model(task="spoofing", model_name="Fasnet") if use_liveness else None
         )
         self._dlib = dlib
         self._lock = threading.Lock()

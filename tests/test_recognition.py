@@ -220,3 +220,24 @@ def test_enroll_dir_command_summarises(face_engine, tmp_path, capsys):
     assert [e["image"].endswith("a.jpg") for e in summary["enrolled"]] == [True]
     assert [r["reason"] for r in summary["rejected"]] == ["no_face"]
     assert Person.objects.get(first_name="Grace", last_name="Hopper").face_photos.count() == 2
+
+
+def test_engine_runs_without_liveness_when_its_weights_are_missing(face_models_dir, tmp_path):
+    from recognition.engine import EngineConfig, FaceEngine
+    from recognition.model_files import LIVENESS, models_install
+
+    models_install(models_dir=tmp_path, source=face_models_dir / ".deepface" / "weights")
+    for name in LIVENESS:
+        (tmp_path / ".deepface" / "weights" / name).unlink()
+    engine = FaceEngine(EngineConfig(models_dir=tmp_path, liveness=True))
+    reading = engine.read((UNIT / "img2.jpg").read_bytes())
+    assert reading.embedding is not None and reading.liveness is None
+
+
+def test_engine_refuses_to_start_without_its_detector(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from recognition.engine import EngineConfig, FaceEngine
+
+    with pytest.raises(ImproperlyConfigured, match="models_install"):
+        FaceEngine(EngineConfig(models_dir=tmp_path))

@@ -41,7 +41,17 @@ class GateSerializer(ModelValidationMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Gate
-        fields = ["id", "site", "name", "slug", "direction", "groups", "is_active", "description"]
+        fields = [
+            "id",
+            "site",
+            "name",
+            "slug",
+            "direction",
+            "groups",
+            "is_active",
+            "liveness_required",
+            "description",
+        ]
 
 
 @extend_schema_field(
