@@ -241,3 +241,16 @@ def test_engine_refuses_to_start_without_its_detector(tmp_path):
 
     with pytest.raises(ImproperlyConfigured, match="models_install"):
         FaceEngine(EngineConfig(models_dir=tmp_path))
+
+
+def test_reenrolment_after_a_model_change_keeps_the_photos(
+    enrolled_people, eager_celery, django_capture_on_commit_callbacks
+):
+    FacePhoto.objects.update(model_name="an-older-model")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reenroll")
+    assert FacePhoto.objects.count() == 2 * len(ENROLLED)
+    assert set(FacePhoto.objects.values_list("model_name", "status")) == {
+        ("Dlib-ResNet/dlib-5pt-chip", FacePhoto.Status.ENROLLED)
+    }
+    assert identify("img4.jpg", check_liveness=False).person == enrolled_people["A"]

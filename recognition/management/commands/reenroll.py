@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from recognition.engine import get_engine
+from recognition.services import face_photos_reenroll
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue every face photo not enrolled with the current model for enrolment again "
+        "(after a model change). The photos are kept; the worker recomputes their embeddings."
+    )
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            count = face_photos_reenroll(model_name=get_engine().model_name)
+        self.stdout.write(
+            f"{count} face photos queued for enrolment with {get_engine().model_name}."
+        )
