@@ -309,6 +309,9 @@ FACE_LIVENESS = env_bool("FACE_LIVENESS", True)
 # How often each process looks for enrolment changes made by any process (seconds).
 FACE_GALLERY_CHECK_SECONDS = env_float("FACE_GALLERY_CHECK_SECONDS", 1.0, maximum=3600)
 FACE_MIN_SIZE_PX = env_int("FACE_MIN_SIZE_PX", 60, minimum=16)
+# Detection runs on the image scaled down to this longest side; faces and landmarks are then
+# taken at full resolution. See bench/latency.py and bench/accuracy.py for the trade-off.
+FACE_DETECT_MAX_SIDE = env_int("FACE_DETECT_MAX_SIDE", 480, minimum=160)
 
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_CREDENTIALS_FILE = DATA_DIR / "demo-credentials.txt"

@@ -18,7 +18,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
-DETECT_MAX_SIDE = 640
 MAX_IMAGE_PIXELS = 40_000_000
 
 
@@ -49,6 +47,7 @@ class EngineConfig:
     detector_score: float = 0.9
     min_face_px: int = 60
     liveness: bool = True
+    detect_max_side: int = 480
 
     @classmethod
     def from_settings(cls) -> EngineConfig:
@@ -60,6 +59,7 @@ class EngineConfig:
             detector_score=settings.FACE_DETECTOR_SCORE,
             min_face_px=settings.FACE_MIN_SIZE_PX,
             liveness=settings.FACE_LIVENESS,
+            detect_max_side=settings.FACE_DETECT_MAX_SIDE,
         )
 
 
@@ -149,11 +149,9 @@ class FaceEngine:
         )
         self._dlib = dlib
         self._lock = threading.Lock()
-        # Liveness runs beside the embedding: dlib releases the GIL while its network runs,
-        # so on two cores the MiniFASNet check costs almost no extra time. One torch thread,
-        # so that the two do not fight over the cores.
-        self._beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liveness")
         if self._spoofing is not None:
+            # MiniFASNet is tiny: on one thread it takes ~11 ms a face; with two threads on two
+            # cores it was slower and disturbed the other stages (bench/latency.py).
             import torch
 
             torch.set_num_threads(1)
@@ -173,7 +171,7 @@ class FaceEngine:
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         """Faces above the score threshold, largest first, in the image's pixels."""
         height, width = image.shape[:2]
-        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+        scale = min(1.0, self.config.detect_max_side / max(height, width))
         small = (
             cv2.resize(image, (round(width * scale), round(height * scale))) if scale < 1 else image
         )
