@@ -7,24 +7,35 @@ from recognition import services
 from recognition.models import FacePhoto
 
 
-def _thumbnail(photo: FacePhoto) -> str:
-    if not photo.pk or not photo.image:
-        return "–"
-    return format_html(
-        '<img src="{}" alt="" style="max-height:96px;border-radius:4px">',
-        reverse("recognition:face-photo-image", args=[photo.pk]),
-    )
+class FacePhotoDisplay:
+    """How a face photo shows in lists: a small picture, and its status with the reason."""
+
+    @admin.display(description="photo")
+    def thumbnail(self, photo: FacePhoto) -> str:
+        if not photo.pk or not photo.image:
+            return "–"
+        return format_html(
+            '<img src="{}" alt="" style="max-height:96px;border-radius:4px">',
+            reverse("recognition:face-photo-image", args=[photo.pk]),
+        )
+
+    @admin.display(description="status", ordering="status")
+    def status_and_reason(self, photo: FacePhoto) -> str:
+        if not photo.pk:
+            return "–"
+        colour = {"enrolled": "#1a7f37", "rejected": "#cf222e"}.get(photo.status, "#9a6700")
+        text = photo.get_status_display()
+        if photo.reason:
+            return format_html(
+                '<strong style="color:{}">{}</strong><br>{}', colour, text, photo.reason
+            )
+        return format_html('<strong style="color:{}">{}</strong>', colour, text)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # a photo is replaced (delete, upload), never edited in place
 
 
-def _status(photo: FacePhoto) -> str:
-    colour = {"enrolled": "#1a7f37", "rejected": "#cf222e"}.get(photo.status, "#9a6700")
-    text = photo.get_status_display()
-    if photo.reason:
-        return format_html('<strong style="color:{}">{}</strong><br>{}', colour, text, photo.reason)
-    return format_html('<strong style="color:{}">{}</strong>', colour, text)
-
-
-class FacePhotoInline(admin.TabularInline):
+class FacePhotoInline(FacePhotoDisplay, admin.TabularInline):
     """Face photos on the person's page: upload here; enrolment runs in the background."""
 
     model = FacePhoto
@@ -34,20 +45,9 @@ class FacePhotoInline(admin.TabularInline):
     readonly_fields = ["thumbnail", "status_and_reason", "created_at"]
     verbose_name_plural = "face photos for recognition"
 
-    @admin.display(description="photo")
-    def thumbnail(self, photo: FacePhoto) -> str:
-        return _thumbnail(photo)
-
-    @admin.display(description="status")
-    def status_and_reason(self, photo: FacePhoto) -> str:
-        return _status(photo) if photo.pk else "–"
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False  # a photo is replaced (delete, upload), never edited in place
-
 
 @admin.register(FacePhoto)
-class FacePhotoAdmin(admin.ModelAdmin):
+class FacePhotoAdmin(FacePhotoDisplay, admin.ModelAdmin):
     list_display = ["thumbnail", "person", "status_and_reason", "model_name", "created_at"]
     list_filter = ["status", "reason_code", "model_name"]
     list_select_related = ["person"]
@@ -65,27 +65,7 @@ class FacePhotoAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = [
-        "thumbnail",
-        "status_and_reason",
-        "similar_person",
-        "face_px",
-        "sharpness",
-        "model_name",
-        "created_at",
-        "updated_at",
-    ]
-
-    @admin.display(description="photo")
-    def thumbnail(self, photo: FacePhoto) -> str:
-        return _thumbnail(photo)
-
-    @admin.display(description="status", ordering="status")
-    def status_and_reason(self, photo: FacePhoto) -> str:
-        return _status(photo)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    readonly_fields = [f for f in fields if f not in {"person", "image"}]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -254,3 +254,22 @@ def test_reenrolment_after_a_model_change_keeps_the_photos(
         ("Dlib-ResNet/dlib-5pt-chip", FacePhoto.Status.ENROLLED)
     }
     assert identify("img4.jpg", check_liveness=False).person == enrolled_people["A"]
+
+
+def test_a_manager_uploads_a_face_photo_in_the_admin_and_it_is_enrolled(
+    client, manager, face_engine, eager_celery, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    person = PersonFactory()
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:recognition_facephoto_add"),
+            {"person": person.pk, "image": upload("img29.jpg")},
+        )
+    assert response.status_code == 302
+    photo = person.face_photos.get()
+    assert photo.status == FacePhoto.Status.ENROLLED
+    page = client.get(reverse("admin:recognition_facephoto_changelist")).content.decode()
+    assert "Enrolled" in page
