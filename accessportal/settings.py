@@ -304,6 +304,9 @@ FACE_WEIGHTS_SOURCE = env_optional_str("FACE_WEIGHTS_SOURCE") or (
 FACE_ENGINE_BACKEND = env_choice(
     "FACE_ENGINE_BACKEND", "pytorch", ("pytorch", "tensorflow", "onnx")
 )
+# auto: YuNet where its weights are installed, else dlib's HOG detector (no weight file:
+# works on a machine that reaches only PyPI; slower and weaker on turned faces).
+FACE_DETECTOR = env_choice("FACE_DETECTOR", "auto", ("auto", "yunet", "dlib"))
 FACE_DETECTOR_SCORE = env_float("FACE_DETECTOR_SCORE", 0.9, maximum=1.0)
 # dlib's ResNet distances (Euclidean on 128-d descriptors); see bench/accuracy.py.
 FACE_MATCH_THRESHOLD = env_float("FACE_MATCH_THRESHOLD", 0.6, maximum=2.0)

@@ -27,7 +27,7 @@ import numpy as np
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image, UnidentifiedImageError
 
-from recognition.model_files import LANDMARKS, models_status, weights_dir
+from recognition.model_files import LANDMARKS, models_status, resolve_detector, weights_dir
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class EngineConfig:
     min_face_px: int = 60
     liveness: bool = True
     detect_max_side: int = 480
+    detector: str = "auto"  # auto, yunet or dlib
 
     @classmethod
     def from_settings(cls) -> EngineConfig:
@@ -60,6 +61,7 @@ class EngineConfig:
             min_face_px=settings.FACE_MIN_SIZE_PX,
             liveness=settings.FACE_LIVENESS,
             detect_max_side=settings.FACE_DETECT_MAX_SIDE,
+            detector=settings.FACE_DETECTOR,
         )
 
 
@@ -123,9 +125,12 @@ class FaceEngine:
         # DeepFace reads its folder when it builds a model (and, with the engine, when first
         # imported: RecognitionConfig.ready() sets both for the process before that).
         os.environ["DEEPFACE_HOME"] = str(config.models_dir)
+        detector = resolve_detector(models_dir=config.models_dir, choice=config.detector)
         status = {
             c.name.split(":")[0]: c
-            for c in models_status(models_dir=config.models_dir, backend=config.backend)
+            for c in models_status(
+                models_dir=config.models_dir, backend=config.backend, detector=detector
+            )
         }
         missing = [c for key, c in status.items() if key != "liveness" and not c.usable]
         if missing:
@@ -141,7 +146,12 @@ class FaceEngine:
         from deepface import DeepFace
 
         started = time.perf_counter()
-        self._detector = DeepFace.build_model(task="face_detector", model_name="yunet").model
+        self.detector_name = detector
+        if detector == "yunet":
+            self._detector = DeepFace.build_model(task="face_detector", model_name="yunet").model
+        else:
+            built = DeepFace.build_model(task="face_detector", model_name="dlib")
+            self._detector = built.model["face_detector"]
         self._landmarks = dlib.shape_predictor(str(weights_dir(config.models_dir) / LANDMARKS))
         self._recognizer = DeepFace.build_model(task="facial_recognition", model_name="Dlib")
         self._spoofing = (
@@ -156,9 +166,10 @@ class FaceEngine:
 
             torch.set_num_threads(1)
         logger.info(
-            "Face engine ready in %.1f s: detector YuNet, alignment dlib 5-point chips, "
+            "Face engine ready in %.1f s: detector %s, alignment dlib 5-point chips, "
             "recognizer Dlib ResNet, liveness %s, backend %s, weights in %s",
             time.perf_counter() - started,
+            detector,
             "MiniFASNet" if self._spoofing else "off",
             config.backend,
             weights_dir(config.models_dir),
@@ -175,17 +186,28 @@ class FaceEngine:
         small = (
             cv2.resize(image, (round(width * scale), round(height * scale))) if scale < 1 else image
         )
-        self._detector.setInputSize((small.shape[1], small.shape[0]))
-        self._detector.setScoreThreshold(self.config.detector_score)
-        _, rows = self._detector.detect(small)
         faces = []
-        for row in rows if rows is not None else []:
-            x, y, w, h = (float(v) / scale for v in row[:4])
+        for x, y, w, h, score in self._detect_rows(small):
+            x, y, w, h = (float(v) / scale for v in (x, y, w, h))
             left, top = max(0, round(x)), max(0, round(y))
             right, bottom = min(width, round(x + w)), min(height, round(y + h))
             if right > left and bottom > top:
-                faces.append(FaceBox(left, top, right - left, bottom - top, float(row[-1])))
+                faces.append(FaceBox(left, top, right - left, bottom - top, float(score)))
         return sorted(faces, key=lambda f: f.area, reverse=True)
+
+    def _detect_rows(self, image: np.ndarray) -> list[tuple[float, ...]]:
+        """(x, y, w, h, score) of each face in ``image``, from whichever detector is in use."""
+        if self.detector_name == "dlib":
+            # Upsampled once, as DeepFace does: HOG misses faces under ~80 px otherwise.
+            rects, scores, _ = self._detector.run(image, 1)
+            return [
+                (r.left(), r.top(), r.width(), r.height(), score)
+                for r, score in zip(rects, scores, strict=True)
+            ]
+        self._detector.setInputSize((image.shape[1], image.shape[0]))
+        self._detector.setScoreThreshold(self.config.detector_score)
+        _, rows = self._detector.detect(image)
+        return [(*row[:4], row[-1]) for row in rows] if rows is not None else []
 
     def chip(self, image: np.ndarray, face: FaceBox) -> tuple[np.ndarray, float]:
         """dlib's aligned 150×150 face chip (same channel order as ``image``), and the yaw:

@@ -108,9 +108,17 @@ def _module_missing(module: str) -> bool:
     return importlib.util.find_spec(module) is None
 
 
-def models_status(*, models_dir: Path, backend: str) -> list[Capability]:
+def resolve_detector(*, models_dir: Path, choice: str) -> str:
+    """'yunet' or 'dlib': with 'auto', YuNet where its weights are installed."""
+    if choice != "auto":
+        return choice
+    return "yunet" if (weights_dir(models_dir) / DETECTOR).is_file() else "dlib"
+
+
+def models_status(*, models_dir: Path, backend: str, detector: str = "auto") -> list[Capability]:
     """Each capability of the face engine: usable or not, and why."""
     folder = weights_dir(models_dir)
+    detector = resolve_detector(models_dir=models_dir, choice=detector)
 
     def files(*names: str) -> str | None:
         missing = [n for n in names if not (folder / n).is_file()]
@@ -119,12 +127,20 @@ def models_status(*, models_dir: Path, backend: str) -> list[Capability]:
         return None
 
     results = []
-    problem = files(DETECTOR) or (
-        "opencv (cv2) is not installed" if _module_missing("cv2") else None
-    )
-    results.append(
-        Capability("detector: YuNet", problem is None, problem or str(folder / DETECTOR))
-    )
+    if detector == "yunet":
+        problem = files(DETECTOR) or (
+            "opencv (cv2) is not installed" if _module_missing("cv2") else None
+        )
+        results.append(
+            Capability("detector: YuNet", problem is None, problem or str(folder / DETECTOR))
+        )
+    else:
+        problem = "dlib is not installed" if _module_missing("dlib") else None
+        detail = (
+            "dlib's HOG detector (no weight file); install the YuNet weights for better "
+            "detection of turned and small faces"
+        )
+        results.append(Capability("detector: dlib HOG", problem is None, problem or detail))
     problem = files(LANDMARKS) or ("dlib is not installed" if _module_missing("dlib") else None)
     results.append(
         Capability(

@@ -234,7 +234,7 @@ def test_engine_runs_without_liveness_when_its_weights_are_missing(face_models_d
     assert reading.embedding is not None and reading.liveness is None
 
 
-def test_engine_refuses_to_start_without_its_detector(tmp_path):
+def test_engine_refuses_to_start_without_its_models(tmp_path):
     from django.core.exceptions import ImproperlyConfigured
 
     from recognition.engine import EngineConfig, FaceEngine
@@ -273,3 +273,23 @@ def test_a_manager_uploads_a_face_photo_in_the_admin_and_it_is_enrolled(
     assert photo.status == FacePhoto.Status.ENROLLED
     page = client.get(reverse("admin:recognition_facephoto_changelist")).content.decode()
     assert "Enrolled" in page
+
+
+def test_without_yunet_weights_dlib_hog_detects_and_recognition_still_works(
+    face_models_dir, tmp_path
+):
+    """A machine that reaches only PyPI has dlib and face_recognition_models but no YuNet."""
+    from recognition.engine import EngineConfig, FaceEngine
+    from recognition.model_files import DETECTOR, models_install, models_status
+
+    models_install(models_dir=tmp_path, source=None)  # from the installed packages alone
+    assert not (tmp_path / ".deepface" / "weights" / DETECTOR).exists()
+    status = {c.name: c.usable for c in models_status(models_dir=tmp_path, backend="pytorch")}
+    assert status["detector: dlib HOG"] and status["recognizer: Dlib ResNet (128-d)"]
+
+    engine = FaceEngine(EngineConfig(models_dir=tmp_path, liveness=False))
+    assert engine.detector_name == "dlib"
+    same_a, same_b, other = (
+        engine.read((UNIT / n).read_bytes()).embedding for n in ("img1.jpg", "img2.jpg", "img3.jpg")
+    )
+    assert np.linalg.norm(same_a - same_b) < 0.6 < np.linalg.norm(same_a - other)

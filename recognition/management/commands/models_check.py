@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         status = models_status(
-            models_dir=settings.FACE_MODELS_DIR, backend=settings.FACE_ENGINE_BACKEND
+            models_dir=settings.FACE_MODELS_DIR,
+            backend=settings.FACE_ENGINE_BACKEND,
+            detector=settings.FACE_DETECTOR,
         )
         if options["json"]:
             self.stdout.write(json.dumps([c.__dict__ for c in status], indent=2))
