@@ -22,15 +22,23 @@ def _fernet() -> MultiFernet:
         ) from exc
 
 
+def biometric_encrypt(data: bytes) -> bytes:
+    return _fernet().encrypt(data)
+
+
+def biometric_decrypt(token: bytes) -> bytes:
+    try:
+        return _fernet().decrypt(bytes(token))
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "Stored biometric data cannot be decrypted with ACCESSPORTAL_BIOMETRIC_KEYS: "
+            "was the key changed without keeping the old one in the list?"
+        ) from exc
+
+
 def embedding_encrypt(vector: np.ndarray) -> bytes:
-    return _fernet().encrypt(np.asarray(vector, dtype="<f4").tobytes())
+    return biometric_encrypt(np.asarray(vector, dtype="<f4").tobytes())
 
 
 def embedding_decrypt(token: bytes) -> np.ndarray:
-    try:
-        return np.frombuffer(_fernet().decrypt(bytes(token)), dtype="<f4")
-    except InvalidToken as exc:
-        raise ImproperlyConfigured(
-            "A stored embedding cannot be decrypted with ACCESSPORTAL_BIOMETRIC_KEYS: "
-            "was the key changed without keeping the old one in the list?"
-        ) from exc
+    return np.frombuffer(biometric_decrypt(token), dtype="<f4")

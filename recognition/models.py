@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 
 from people.validators import validate_photo_pixels, validate_photo_size
+from recognition.storage import face_photo_storage
 
 
 def face_photo_path(photo: FacePhoto, filename: str) -> str:
@@ -16,8 +17,9 @@ def face_photo_path(photo: FacePhoto, filename: str) -> str:
 class FacePhoto(models.Model):
     """A photo of a person's face for recognition, and what enrolment made of it.
 
-    The embedding is encrypted at rest (``recognition.crypto``). Deleting the photo or the
-    person deletes the file, the embedding and, on the next refresh, the gallery entry.
+    The photo file and the embedding are encrypted at rest (``recognition.crypto``). Deleting
+    the photo or the person deletes the file, the embedding and, on the next refresh, the
+    gallery entry.
     """
 
     class Status(models.TextChoices):
@@ -29,7 +31,10 @@ class FacePhoto(models.Model):
         "people.Person", on_delete=models.CASCADE, related_name="face_photos"
     )
     image = models.ImageField(
-        upload_to=face_photo_path, validators=[validate_photo_size, validate_photo_pixels]
+        upload_to=face_photo_path,
+        storage=face_photo_storage,
+        validators=[validate_photo_size, validate_photo_pixels],
+        help_text="Stored encrypted.",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reason_code = models.CharField(max_length=40, blank=True)

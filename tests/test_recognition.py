@@ -293,3 +293,14 @@ def test_without_yunet_weights_dlib_hog_detects_and_recognition_still_works(
         engine.read((UNIT / n).read_bytes()).embedding for n in ("img1.jpg", "img2.jpg", "img3.jpg")
     )
     assert np.linalg.norm(same_a - same_b) < 0.6 < np.linalg.norm(same_a - other)
+
+
+def test_face_photo_files_are_encrypted_on_disk(enrolled_people):
+    photo = FacePhoto.objects.first()
+    with open(photo.image.path, "rb") as raw:
+        on_disk = raw.read()
+    original = [(UNIT / n).read_bytes() for photos, _ in ENROLLED.values() for n in photos]
+    assert not on_disk.startswith(b"\xff\xd8")  # not a JPEG any more
+    assert all(o not in on_disk for o in original)
+    with photo.image.open("rb") as handle:
+        assert handle.read() in original  # decrypted in memory
