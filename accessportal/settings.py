@@ -9,6 +9,7 @@ matter of setting ``ACCESSPORTAL_DATABASE_URL``, ``ACCESSPORTAL_CHANNEL_LAYER_UR
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -30,23 +31,28 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DEBUG = env_bool("DEBUG", False)
 
 
-def _secret_key() -> str:
-    """The key from the environment, or one generated once and kept in the data folder.
+def _generated_once(name: str, make: Callable[[], str]) -> str:
+    """A secret made once and kept in the data folder (mode 0600).
 
-    Keeping it in a file (mode 0600) means the one-command local start needs no setup and
-    sessions survive a restart; a deployment sets ACCESSPORTAL_SECRET_KEY(_FILE) instead.
+    So the one-command local start needs no setup and a restart keeps sessions and can still
+    read what was encrypted; a deployment sets the variable (or its _FILE) instead.
     """
+    path = DATA_DIR / name
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(make(), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _secret_key() -> str:
+    """ACCESSPORTAL_SECRET_KEY(_FILE), or one generated once."""
     configured = env_optional_str("SECRET_KEY")
     if configured:
         if len(configured) < 50:
             raise ImproperlyConfigured("ACCESSPORTAL_SECRET_KEY must be at least 50 characters.")
         return configured
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(64), encoding="utf-8")
-        key_file.chmod(0o600)
-    return key_file.read_text(encoding="utf-8").strip()
+    return _generated_once("secret_key", lambda: secrets.token_urlsafe(64))
 
 
 SECRET_KEY = _secret_key()
@@ -57,17 +63,10 @@ def _biometric_keys() -> list[str]:
 
     From ACCESSPORTAL_BIOMETRIC_KEYS (comma-separated) or generated once into the data folder.
     """
-    configured = env_list("BIOMETRIC_KEYS", [])
-    if configured:
-        return configured
-    key_file = DATA_DIR / "biometric_key"
-    if not key_file.exists():
-        from cryptography.fernet import Fernet
+    from cryptography.fernet import Fernet
 
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_bytes(Fernet.generate_key())
-        key_file.chmod(0o600)
-    return [key_file.read_text(encoding="utf-8").strip()]
+    configured = env_list("BIOMETRIC_KEYS", [])
+    return configured or [_generated_once("biometric_key", lambda: Fernet.generate_key().decode())]
 
 
 BIOMETRIC_KEYS = _biometric_keys()
