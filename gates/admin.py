@@ -22,7 +22,7 @@ from gates.models import (
     Site,
     TimeWindow,
 )
-from gates.windows import WindowSpec, overlap_messages
+from gates.windows import overlap_messages, window_specs
 
 
 class RuleInlineBase(admin.TabularInline):
@@ -135,14 +135,12 @@ class WindowFormSet(BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        specs = [
-            WindowSpec(
-                data["start"], data["end"], data.get("ends_next_day", False), data.get("weekday")
-            )
+        rows = [
+            data
             for data in (form.cleaned_data for form in self.forms if hasattr(form, "cleaned_data"))
             if data and not data.get("DELETE") and data.get("start") and data.get("end")
         ]
-        if messages := overlap_messages(specs):
+        if messages := overlap_messages(window_specs(rows)):
             raise ValidationError(messages)
 
 

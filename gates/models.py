@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from gates.windows import describe_window
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -121,8 +123,7 @@ class WindowBase(models.Model):
             )
 
     def describe(self) -> str:
-        suffix = " (+1 day)" if self.ends_next_day else ""
-        return f"{self.start:%H:%M}–{self.end:%H:%M}{suffix}"
+        return describe_window(self.start, self.end, self.ends_next_day)
 
 
 class HolidayCalendar(models.Model):
@@ -211,7 +212,7 @@ class TimeWindow(WindowBase):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.describe()}"
+        return describe_window(self.start, self.end, self.ends_next_day, self.weekday)
 
 
 class AccessRule(models.Model):

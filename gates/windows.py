@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _DAY = 24 * 60
 _WEEK = 7 * _DAY
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def describe_window(
+    start: dt.time, end: dt.time, ends_next_day: bool, weekday: int | None = None
+) -> str:
+    """How a window reads everywhere: 'Friday 22:00–06:00 (+1 day)'."""
+    day = f"{WEEKDAYS[weekday]} " if weekday is not None else ""
+    suffix = " (+1 day)" if ends_next_day else ""
+    return f"{day}{start:%H:%M}–{end:%H:%M}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -27,9 +37,15 @@ class WindowSpec:
         return begin, finish + (_DAY if self.ends_next_day else 0)
 
     def describe(self) -> str:
-        day = f"{_WEEKDAYS[self.weekday]} " if self.weekday is not None else ""
-        suffix = " (+1 day)" if self.ends_next_day else ""
-        return f"{day}{self.start:%H:%M}–{self.end:%H:%M}{suffix}"
+        return describe_window(self.start, self.end, self.ends_next_day, self.weekday)
+
+
+def window_specs(rows: Iterable[Mapping[str, Any]]) -> list[WindowSpec]:
+    """Windows from form or API data (``weekday`` absent for a holiday's windows)."""
+    return [
+        WindowSpec(row["start"], row["end"], row.get("ends_next_day", False), row.get("weekday"))
+        for row in rows
+    ]
 
 
 def _pieces(spec: WindowSpec) -> list[tuple[int, int]]:

@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,7 +17,7 @@ from gates.models import (
     Site,
     TimeWindow,
 )
-from gates.windows import WindowSpec, overlap_messages
+from gates.windows import overlap_messages, window_specs
 from people.models import Person
 
 
@@ -69,24 +68,13 @@ class WallTimeField(serializers.TimeField):
         super().__init__(format="%H:%M:%S", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
 
 
-class _WindowSerializer(serializers.ModelSerializer):
+class _WindowSerializer(ModelValidationMixin, serializers.ModelSerializer):
     start = WallTimeField()
     end = WallTimeField()
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        try:
-            self.Meta.model(**attrs).clean()
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from exc
-        return attrs
-
 
 def _no_overlaps(windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    specs = [
-        WindowSpec(w["start"], w["end"], w.get("ends_next_day", False), w.get("weekday"))
-        for w in windows
-    ]
-    if messages := overlap_messages(specs):
+    if messages := overlap_messages(window_specs(windows)):
         raise serializers.ValidationError(messages)
     return windows
 
