@@ -304,3 +304,17 @@ def test_face_photo_files_are_encrypted_on_disk(enrolled_people):
     assert all(o not in on_disk for o in original)
     with photo.image.open("rb") as handle:
         assert handle.read() in original  # decrypted in memory
+
+
+def test_api_upload_refused_by_the_service_is_a_field_error(manager, settings):
+    from tests.conftest import token_client
+
+    settings.PHOTO_UPLOAD_MAX_BYTES = 10_000
+    response = token_client(manager).post(
+        "/api/face-photos/",
+        {"person": PersonFactory().pk, "image": upload("img2.jpg")},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "limit" in str(response.data["image"])
+    assert not FacePhoto.objects.exists()

@@ -13,6 +13,7 @@ from gates.api.serializers import (
     AtQuerySerializer,
     DecisionAnswerSerializer,
     DecisionQuerySerializer,
+    DecisionSerializer,
     GateForPersonSerializer,
     GateGroupSerializer,
     GateSerializer,
@@ -112,10 +113,7 @@ class DecideView(APIView):
         decision = selectors.access_decision(person=person, gate=gate, at=at)
         return Response(
             {
-                "granted": decision.granted,
-                "reason": decision.reason.value,
-                "message": decision.message,
-                "rule": decision.rule_id,
+                **DecisionSerializer(decision).data,
                 "person": person.id if person else None,
                 "gate": gate.id,
                 "at": at,

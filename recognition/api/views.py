@@ -1,6 +1,5 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,10 +27,8 @@ class FacePhotoViewSet(
     def create(self, request: Request) -> Response:
         upload = FacePhotoUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        try:
-            photo = services.face_photo_create(
-                person=upload.validated_data["person"], image=upload.validated_data["image"]
-            )
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from exc
+        # A Django ValidationError from the service becomes a 400 in the exception handler.
+        photo = services.face_photo_create(
+            person=upload.validated_data["person"], image=upload.validated_data["image"]
+        )
         return Response(FacePhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
