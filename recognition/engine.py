@@ -27,13 +27,13 @@ import numpy as np
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image, UnidentifiedImageError
 
+from people.validators import MAX_PHOTO_PIXELS
 from recognition.model_files import LANDMARKS, models_status, resolve_detector, weights_dir
 
 logger = logging.getLogger(__name__)
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
-MAX_IMAGE_PIXELS = 40_000_000
 
 
 class ImageError(ValueError):
@@ -108,10 +108,10 @@ def decode_image(data: bytes) -> np.ndarray:
             width, height = header.size
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ImageError("This is not an image we can read (JPEG, PNG, WebP...).") from exc
-    if width * height > MAX_IMAGE_PIXELS:
+    if width * height > MAX_PHOTO_PIXELS:
         raise ImageError(
             f"The image is {width} × {height} pixels; at most "
-            f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels are accepted."
+            f"{MAX_PHOTO_PIXELS // 1_000_000} megapixels are accepted."
         )
     pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if pixels is None:
@@ -127,7 +127,7 @@ class FaceEngine:
         os.environ["DEEPFACE_HOME"] = str(config.models_dir)
         detector = resolve_detector(models_dir=config.models_dir, choice=config.detector)
         status = {
-            c.name.split(":")[0]: c
+            c.key: c
             for c in models_status(
                 models_dir=config.models_dir, backend=config.backend, detector=detector
             )

@@ -88,7 +88,6 @@ class Gallery:
         self._fingerprint: tuple[int, object] | None = None
         self._row_ids: set[int] = set()
         self._lock = threading.Lock()
-        self.last_refresh_ms: float | None = None
 
     def _enrolled(self):
         return FacePhoto.objects.filter(
@@ -108,13 +107,11 @@ class Gallery:
         with self._lock:
             if fingerprint == self._fingerprint:
                 return False
-            started = time.perf_counter()
             if not self._append_newer(fingerprint):
                 rows = list(self._enrolled().values_list("id", "person_id", "embedding"))
                 self._row_ids = {r[0] for r in rows}
                 self._data = _build(rows)
             self._fingerprint = fingerprint
-            self.last_refresh_ms = (time.perf_counter() - started) * 1000
         return True
 
     def _append_newer(self, fingerprint: tuple[int, object]) -> bool:

@@ -99,6 +99,7 @@ def models_install(*, models_dir: Path, source: Path | None) -> list[InstalledFi
 
 @dataclass(frozen=True)
 class Capability:
+    key: str  # detector, alignment, recognizer, liveness
     name: str
     usable: bool
     detail: str
@@ -132,7 +133,9 @@ def models_status(*, models_dir: Path, backend: str, detector: str = "auto") -> 
             "opencv (cv2) is not installed" if _module_missing("cv2") else None
         )
         results.append(
-            Capability("detector: YuNet", problem is None, problem or str(folder / DETECTOR))
+            Capability(
+                "detector", "detector: YuNet", problem is None, problem or str(folder / DETECTOR)
+            )
         )
     else:
         problem = "dlib is not installed" if _module_missing("dlib") else None
@@ -140,10 +143,13 @@ def models_status(*, models_dir: Path, backend: str, detector: str = "auto") -> 
             "dlib's HOG detector (no weight file); install the YuNet weights for better "
             "detection of turned and small faces"
         )
-        results.append(Capability("detector: dlib HOG", problem is None, problem or detail))
+        results.append(
+            Capability("detector", "detector: dlib HOG", problem is None, problem or detail)
+        )
     problem = files(LANDMARKS) or ("dlib is not installed" if _module_missing("dlib") else None)
     results.append(
         Capability(
+            "alignment",
             "alignment: dlib 5-point face chips",
             problem is None,
             problem or str(folder / LANDMARKS),
@@ -152,7 +158,10 @@ def models_status(*, models_dir: Path, backend: str, detector: str = "auto") -> 
     problem = files(RECOGNIZER) or ("dlib is not installed" if _module_missing("dlib") else None)
     results.append(
         Capability(
-            "recognizer: Dlib ResNet (128-d)", problem is None, problem or str(folder / RECOGNIZER)
+            "recognizer",
+            "recognizer: Dlib ResNet (128-d)",
+            problem is None,
+            problem or str(folder / RECOGNIZER),
         )
     )
     problem = files(*LIVENESS)
@@ -164,6 +173,11 @@ def models_status(*, models_dir: Path, backend: str, detector: str = "auto") -> 
     if problem is None and _module_missing("torch"):
         problem = "torch is not installed (pip install torch==2.13.0)"
     results.append(
-        Capability("liveness: MiniFASNet (Fasnet)", problem is None, problem or ", ".join(LIVENESS))
+        Capability(
+            "liveness",
+            "liveness: MiniFASNet (Fasnet)",
+            problem is None,
+            problem or ", ".join(LIVENESS),
+        )
     )
     return results

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from django import forms
@@ -15,8 +14,6 @@ from recognition.crypto import embedding_encrypt
 from recognition.engine import FaceEngine, FaceReading, ImageError, get_engine
 from recognition.gallery import Gallery, Match
 from recognition.models import FacePhoto
-
-logger = logging.getLogger(__name__)
 
 # Quality gates for enrolment photos. A second face must be well smaller than the main one
 # (a bystander in the background), else the photo is ambiguous.
@@ -99,7 +96,7 @@ def face_photo_enroll(*, photo_id: int, engine: FaceEngine | None = None) -> Fac
     Returns None when the photo no longer exists (deleted while queued).
     """
     engine = engine or get_engine()
-    photo = FacePhoto.objects.select_related("person").filter(pk=photo_id).first()
+    photo = FacePhoto.objects.filter(pk=photo_id).first()
     if photo is None:
         return None
     try:
