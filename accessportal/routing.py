@@ -1,3 +1,10 @@
-"""Every WebSocket route of the product, in one place. The kiosk stream joins here."""
+"""Every WebSocket route of the product, in one place."""
 
-websocket_urlpatterns: list = []
+from channels.sessions import CookieMiddleware
+from django.urls import path
+
+from recognition.consumers import KioskConsumer
+
+websocket_urlpatterns = [
+    path("ws/kiosk/", CookieMiddleware(KioskConsumer.as_asgi())),
+]

@@ -318,5 +318,42 @@ FACE_MIN_SIZE_PX = env_int("FACE_MIN_SIZE_PX", 60, minimum=16)
 # taken at full resolution. See bench/latency.py and bench/accuracy.py for the trade-off.
 FACE_DETECT_MAX_SIDE = env_int("FACE_DETECT_MAX_SIDE", 480, minimum=160)
 
+# A match's mean liveness across the agreeing frames must reach this (gates that require it).
+FACE_LIVENESS_THRESHOLD = env_float("FACE_LIVENESS_THRESHOLD", 0.5, maximum=1.0)
+
+# --- Kiosks ---------------------------------------------------------------------------------
+# The address kiosks reach this server at, for the pairing links kiosk_create prints.
+KIOSK_PUBLIC_URL = env_str("KIOSK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+KIOSK_PAIRING_HOURS = env_int("KIOSK_PAIRING_HOURS", 24, minimum=1)
+KIOSK_COOKIE_NAME = "accessportal_kiosk"
+# What the page sends: frames per second while a face may be present, size and quality.
+KIOSK_FRAME_FPS = env_float("KIOSK_FRAME_FPS", 5.0, maximum=30)
+KIOSK_FRAME_MAX_SIDE = env_int("KIOSK_FRAME_MAX_SIDE", 640, minimum=160)
+KIOSK_RESULT_SECONDS = env_float("KIOSK_RESULT_SECONDS", 4.0, maximum=60)
+KIOSK_HEARTBEAT_SECONDS = env_float("KIOSK_HEARTBEAT_SECONDS", 10.0, maximum=300)
+# What the server accepts from one device.
+KIOSK_MAX_FRAME_BYTES = env_int("KIOSK_MAX_FRAME_BYTES", 512 * 1024, minimum=16 * 1024)
+KIOSK_MAX_MESSAGES_PER_SECOND = env_float("KIOSK_MAX_MESSAGES_PER_SECOND", 15.0, maximum=100)
+KIOSK_IDLE_TIMEOUT_SECONDS = env_float("KIOSK_IDLE_TIMEOUT_SECONDS", 60.0, maximum=3600)
+KIOSK_OFFLINE_AFTER_SECONDS = env_float("KIOSK_OFFLINE_AFTER_SECONDS", 30.0, maximum=3600)
+# A decision needs AGREE_FRAMES of the last AGREE_WINDOW analysed frames, within AGREE_SECONDS,
+# to say the same; a passage ends when no face was seen for LEAVE_SECONDS.
+KIOSK_AGREE_FRAMES = env_int("KIOSK_AGREE_FRAMES", 2, minimum=1)
+KIOSK_AGREE_WINDOW = env_int("KIOSK_AGREE_WINDOW", 3, minimum=1)
+KIOSK_AGREE_SECONDS = env_float("KIOSK_AGREE_SECONDS", 1.5, maximum=60)
+KIOSK_LEAVE_SECONDS = env_float("KIOSK_LEAVE_SECONDS", 1.5, maximum=60)
+# Where frames are analysed: in this process on a thread pool (the default), or any class with
+# the same interface (a Celery-backed one, on a larger installation).
+KIOSK_FRAME_ANALYZER = env_str("KIOSK_FRAME_ANALYZER", "recognition.analyzers.EmbeddedAnalyzer")
+KIOSK_ANALYZER_THREADS = env_int("KIOSK_ANALYZER_THREADS", 2, minimum=1)
+
+# --- Door outputs ---------------------------------------------------------------------------
+# The kinds of door output a gate can use. Integrators add theirs here (dotted class paths).
+DOOR_OUTPUTS = {
+    "log": "gates.doors.LogOnlyOutput",
+    "webhook": "gates.doors.WebhookOutput",
+}
+DOOR_WEBHOOK_TIMEOUT_SECONDS = env_float("DOOR_WEBHOOK_TIMEOUT_SECONDS", 2.0, maximum=30)
+
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_CREDENTIALS_FILE = DATA_DIR / "demo-credentials.txt"

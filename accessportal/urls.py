@@ -8,6 +8,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from recognition.kiosk_views import kiosk_page, kiosk_pair_page
+
 admin.site.site_header = "AccessPortal"
 admin.site.site_title = "AccessPortal"
 admin.site.index_title = "Administration"
@@ -40,4 +42,6 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("people/", include("people.urls")),
     path("recognition/", include("recognition.urls")),
+    path("kiosk/", kiosk_page, name="kiosk"),
+    path("kiosk/pair/<str:token>/", kiosk_pair_page, name="kiosk-pair"),
 ]

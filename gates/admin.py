@@ -89,6 +89,7 @@ class GateAdmin(admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["groups"]
     inlines = [GateRuleInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["who_may_pass_now"]
     fieldsets = [
         (
@@ -106,11 +107,25 @@ class GateAdmin(admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            "Door output",
+            {"fields": ["door_output", "door_webhook_url", "door_webhook_secret"]},
+        ),
         ("Who may pass now", {"fields": ["who_may_pass_now"]}),
     ]
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("site").prefetch_related("groups")
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        """The webhook secret is shown only to those who may change the gate."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "door_webhook_secret"]})
+            for name, opts in fieldsets
+        ]
 
     @admin.display(description="gate groups")
     def group_list(self, gate: Gate) -> str:

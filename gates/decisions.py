@@ -28,6 +28,11 @@ rule_expired         grant rules exist, but all have ended (or not started)
 holiday_closed       grant rules are valid today, but today is a closed holiday for them
 outside_schedule     grant rules are valid today, but none of their windows is open now
 ==================== ======================================================================
+
+Two more codes come from the kiosk before any rule is consulted (``PRE_DECISION_REASONS``):
+``several_faces`` (comparable faces in front of the camera: one at a time, please) and
+``spoof_suspected`` (the gate requires liveness and an enrolled person's face looked like a
+photo or a screen).
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ class Reason(enum.StrEnum):
     RULE_EXPIRED = "rule_expired"
     HOLIDAY_CLOSED = "holiday_closed"
     OUTSIDE_SCHEDULE = "outside_schedule"
+    # Set by the kiosk before the rules are consulted; decide() never returns these.
+    SEVERAL_FACES = "several_faces"
+    SPOOF_SUSPECTED = "spoof_suspected"
 
 
 REASON_TEXT: Mapping[Reason, str] = {
@@ -67,7 +75,11 @@ REASON_TEXT: Mapping[Reason, str] = {
     Reason.RULE_EXPIRED: "Your access to this entrance has expired.",
     Reason.HOLIDAY_CLOSED: "Closed today for a holiday.",
     Reason.OUTSIDE_SCHEDULE: "Outside your schedule.",
+    Reason.SEVERAL_FACES: "Please step up one at a time.",
+    Reason.SPOOF_SUSPECTED: "Not recognised as a live person. Please look at the camera.",
 }
+
+PRE_DECISION_REASONS = frozenset({Reason.SEVERAL_FACES, Reason.SPOOF_SUSPECTED})
 
 
 @dataclass(frozen=True)

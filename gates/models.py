@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from gates.doors import door_output_choices
 from gates.windows import describe_window
 
 
@@ -74,6 +75,21 @@ class Gate(models.Model):
         "(where the anti-spoofing model is installed).",
     )
     description = models.TextField(blank=True)
+    door_output = models.CharField(
+        max_length=40,
+        choices=door_output_choices,
+        default="log",
+        help_text="What a granted passage fires. Errors never open the door.",
+    )
+    door_webhook_url = models.URLField(
+        "door webhook URL", blank=True, help_text="For the webhook output: where to POST."
+    )
+    door_webhook_secret = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="For the webhook output: the HMAC-SHA256 key the receiver checks "
+        "the X-AccessPortal-Signature header with.",
+    )
 
     class Meta:
         ordering = ["site__name", "name"]
@@ -82,7 +98,13 @@ class Gate(models.Model):
                 fields=["site", "name"],
                 name="gate_name_unique_per_site",
                 violation_error_message="This site already has a gate with this name.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(door_output="webhook")
+                | (~models.Q(door_webhook_url="") & ~models.Q(door_webhook_secret="")),
+                name="gate_webhook_has_url_and_secret",
+                violation_error_message="A webhook door output needs a URL and a secret.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,12 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from recognition import services
-from recognition.models import FacePhoto
+from recognition import kiosks, services
+from recognition.kiosks import kiosk_status, pairing_url
+from recognition.models import AccessEvent, FacePhoto, Kiosk
 
 
 class FacePhotoDisplay:
@@ -76,3 +78,98 @@ def enqueue_new_photos(formset) -> None:
     """After the person's page saved its face photo inline, queue the new photos."""
     for photo in formset.new_objects:
         services.face_photo_queue(photo=photo)
+
+
+def _notify_kiosk_revoked(kiosk: Kiosk) -> None:
+    """Close the kiosk's open connection now (the in-process or Redis channel layer)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from recognition.consumers import kiosk_group
+
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(kiosk_group(kiosk.pk), {"type": "kiosk.revoked"})
+
+
+@admin.register(Kiosk)
+class KioskAdmin(admin.ModelAdmin):
+    list_display = ["name", "gate", "status", "last_seen_at", "paired_at"]
+    list_filter = ["gate__site", "gate"]
+    search_fields = ["name", "gate__name"]
+    fields = ["name", "gate", "status", "paired_at", "last_seen_at", "revoked_at"]
+    readonly_fields = ["status", "paired_at", "last_seen_at", "revoked_at"]
+    actions = ["new_pairing_link", "revoke"]
+
+    @admin.display(description="status")
+    def status(self, kiosk: Kiosk) -> str:
+        if not kiosk.pk:
+            return "–"
+        status = kiosk_status(kiosk)
+        colour = {"online": "#1a7f37", "revoked": "#cf222e", "offline": "#9a6700"}.get(
+            status, "#57606a"
+        )
+        return format_html('<strong style="color:{}">{}</strong>', colour, status)
+
+    def _show_link(self, request: HttpRequest, kiosk: Kiosk, token: str) -> None:
+        self.message_user(
+            request,
+            format_html(
+                "Pairing link for {} (works once, for {} hours; open it on the tablet): "
+                '<a href="{}">{}</a>',
+                kiosk,
+                settings.KIOSK_PAIRING_HOURS,
+                pairing_url(token),
+                pairing_url(token),
+            ),
+            messages.WARNING,
+        )
+
+    def save_model(self, request, obj: Kiosk, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            self._show_link(request, obj, kiosks.kiosk_pairing_link_new(kiosk=obj))
+
+    @admin.action(description="New pairing link (the paired device stops working)")
+    def new_pairing_link(self, request: HttpRequest, queryset) -> None:
+        for kiosk in queryset:
+            if kiosk.credential_hash and not kiosk.revoked_at:
+                kiosks.kiosk_revoke(kiosk=kiosk)
+                _notify_kiosk_revoked(kiosk)
+            self._show_link(request, kiosk, kiosks.kiosk_pairing_link_new(kiosk=kiosk))
+
+    @admin.action(description="Revoke (the device stops at once)")
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        for kiosk in queryset:
+            kiosks.kiosk_revoke(kiosk=kiosk)
+            _notify_kiosk_revoked(kiosk)
+        self.message_user(request, f"{queryset.count()} kiosk(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    """Read-only: events are evidence. Nobody adds, changes or deletes them here."""
+
+    list_display = [
+        "occurred_at",
+        "gate_name",
+        "person_name",
+        "granted",
+        "reason",
+        "distance",
+        "liveness",
+        "door_opened",
+        "kiosk_name",
+    ]
+    list_filter = ["granted", "reason", "gate", "door_opened"]
+    search_fields = ["person_name", "gate_name", "kiosk_name"]
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -234,6 +234,18 @@ class FaceEngine:
         is_real, score = self._spoofing.analyze(image, (face.x, face.y, face.w, face.h))
         return float(score) if is_real else 1.0 - float(score)
 
+    def read_faces(self, data: bytes) -> FaceReading:
+        """Decode and detect only: where the faces are, without identifying anyone."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        image = decode_image(data)
+        timings["decode"] = (time.perf_counter() - started) * 1000
+        with self._lock:
+            started = time.perf_counter()
+            faces = self.detect(image)
+            timings["detect"] = (time.perf_counter() - started) * 1000
+        return FaceReading(faces=faces, timings_ms=timings, problem=None if faces else "no_face")
+
     def read(self, data: bytes, *, check_liveness: bool | None = None) -> FaceReading:
         """Decode the bytes and analyse the largest face. Raises ImageError for bad bytes."""
         timings: dict[str, float] = {}

@@ -63,3 +63,79 @@ class FacePhoto(models.Model):
 
     def __str__(self) -> str:
         return f"Face photo {self.pk} of {self.person}"
+
+
+class Kiosk(models.Model):
+    """A tablet at a gate. It pairs once through a one-time link and then holds its own
+    credential (a cookie); only hashes of the link token and of the credential are stored."""
+
+    name = models.CharField(max_length=120)
+    gate = models.ForeignKey(
+        "gates.Gate",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="kiosks",
+        help_text="The gate this kiosk decides for. A kiosk without a gate shows an error.",
+    )
+    pairing_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    pairing_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    credential_hash = models.CharField(max_length=64, blank=True, editable=False)
+    paired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["pairing_token_hash"]),
+            models.Index(fields=["credential_hash"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessEvent(models.Model):
+    """One passage at a kiosk: the decision and the evidence for it (not one row per frame).
+
+    Names are copied at the time of the passage so that the record still says who and where
+    after a person, gate or kiosk is deleted.
+    """
+
+    occurred_at = models.DateTimeField(db_index=True)
+    kiosk = models.ForeignKey(
+        Kiosk, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    kiosk_name = models.CharField(max_length=120)
+    gate = models.ForeignKey(
+        "gates.Gate", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    gate_name = models.CharField(max_length=250)
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_events",
+    )
+    person_name = models.CharField(max_length=250, blank=True)
+    granted = models.BooleanField()
+    reason = models.CharField(max_length=40)
+    rule = models.ForeignKey(
+        "gates.AccessRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    distance = models.FloatField(null=True, blank=True, help_text="Mean face distance.")
+    margin = models.FloatField(null=True, blank=True, help_text="Smallest margin to the next.")
+    liveness = models.FloatField(null=True, blank=True, help_text="Mean liveness score.")
+    frames = models.PositiveSmallIntegerField(help_text="Frames that agreed on the decision.")
+    door_opened = models.BooleanField(default=False)
+    door_detail = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["gate", "occurred_at"])]
+
+    def __str__(self) -> str:
+        outcome = "granted" if self.granted else "denied"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.gate_name}: {outcome} ({self.reason})"

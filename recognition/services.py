@@ -36,14 +36,17 @@ class Rejection:
     message: str
 
 
+def has_rival_face(reading: FaceReading) -> bool:
+    """Whether a second face is close in size to the largest: no clearly dominant face."""
+    faces = reading.faces
+    return len(faces) > 1 and faces[1].area * DOMINANT_AREA_RATIO > faces[0].area
+
+
 def enrolment_rejection(reading: FaceReading, *, min_face_px: int) -> Rejection | None:
     """Why a photo cannot be enrolled, in words a manager understands; None if it can."""
     if not reading.faces:
         return Rejection("no_face", "No face was found. Use a clear, front-facing photo.")
-    if (
-        len(reading.faces) > 1
-        and reading.faces[1].area * DOMINANT_AREA_RATIO > reading.faces[0].area
-    ):
+    if has_rival_face(reading):
         return Rejection(
             "several_faces",
             f"{len(reading.faces)} faces of similar size were found. "

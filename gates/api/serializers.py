@@ -50,7 +50,11 @@ class GateSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "is_active",
             "liveness_required",
             "description",
+            "door_output",
+            "door_webhook_url",
+            "door_webhook_secret",
         ]
+        extra_kwargs = {"door_webhook_secret": {"write_only": True}}
 
 
 @extend_schema_field(

@@ -1,0 +1,133 @@
+"""Door outputs: what happens at a gate when a passage is granted.
+
+Each gate names an output kind from ``settings.DOOR_OUTPUTS`` (a dotted class path per kind).
+An output gets a :class:`DoorCommand` and returns a :class:`DoorResult`. Outputs fail secure:
+:func:`door_open` turns every error into "not opened", and it is only ever called for a
+granted passage, so no error path can open a door.
+
+The webhook output POSTs JSON to the gate's URL, signed so that the receiver (a door
+controller, a PLC gateway) can trust it::
+
+    X-AccessPortal-Timestamp: 1763932800
+    X-AccessPortal-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the secret>
+
+A receiver should refuse a signature that does not match or a timestamp older than a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from gates.models import Gate
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-AccessPortal-Signature"
+TIMESTAMP_HEADER = "X-AccessPortal-Timestamp"
+
+
+@dataclass(frozen=True)
+class DoorCommand:
+    """Open this gate's door once, for this recorded passage."""
+
+    gate_id: int
+    gate: str
+    event_id: int
+    person_id: int | None
+    occurred_at: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True)
+class DoorResult:
+    opened: bool
+    detail: str
+
+
+class DoorOutput(Protocol):
+    label: str
+
+    def open(self, gate: Gate, command: DoorCommand) -> DoorResult: ...
+
+
+class LogOnlyOutput:
+    """No hardware: the command is written to the log (demo, commissioning, tests)."""
+
+    label = "Log only"
+
+    def open(self, gate: Gate, command: DoorCommand) -> DoorResult:
+        logger.info("Door open (log only): gate %s, event %s", command.gate, command.event_id)
+        return DoorResult(True, "logged")
+
+
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    message = timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class WebhookOutput:
+    """POST the command as JSON to the gate's webhook URL, HMAC-signed with its secret."""
+
+    label = "HTTP webhook (HMAC-signed)"
+
+    def open(self, gate: Gate, command: DoorCommand) -> DoorResult:
+        if not gate.door_webhook_url or not gate.door_webhook_secret:
+            return DoorResult(False, "the gate has no webhook URL or secret")
+        if not gate.door_webhook_url.startswith(("https://", "http://")):
+            return DoorResult(False, "the webhook URL must be http:// or https://")
+        body = json.dumps(asdict(command), sort_keys=True).encode()
+        timestamp = str(int(time.time()))
+        request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+            gate.door_webhook_url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: webhook_signature(gate.door_webhook_secret, timestamp, body),
+            },
+        )
+        timeout = settings.DOOR_WEBHOOK_TIMEOUT_SECONDS
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status = response.status
+        if 200 <= status < 300:
+            return DoorResult(True, f"webhook answered {status}")
+        return DoorResult(False, f"webhook answered {status}")
+
+
+def door_output_choices() -> list[tuple[str, str]]:
+    """The kinds a gate may choose, from settings (read when a form or check needs them)."""
+    return [(kind, _output_class(kind).label) for kind in settings.DOOR_OUTPUTS]
+
+
+@cache
+def _output_class(kind: str) -> type:
+    return import_string(settings.DOOR_OUTPUTS[kind])
+
+
+def door_open(gate: Gate, command: DoorCommand) -> DoorResult:
+    """Fire the gate's output. Never raises: any failure is a door that stayed shut."""
+    try:
+        output: DoorOutput = _output_class(gate.door_output)()
+        result = output.open(gate, command)
+    except urllib.error.HTTPError as error:
+        result = DoorResult(False, f"webhook answered {error.code}")
+    except Exception as error:
+        result = DoorResult(False, f"{type(error).__name__}: {error}"[:200])
+    if not result.opened:
+        logger.error(
+            "Door at %s did not open (event %s): %s", gate, command.event_id, result.detail
+        )
+    return result

@@ -1,0 +1,96 @@
+"""Frame analysers: turn one kiosk frame into a :class:`~recognition.passages.Sighting`.
+
+The kiosk consumer awaits ``analyzer.analyze(...)`` and never runs the face engine on the
+event loop. Which analyser is used is a setting (``KIOSK_FRAME_ANALYZER``, a dotted class
+path); the default runs the engine in this process on a small thread pool. An analyser that
+sends frames to Celery workers only has to offer the same ``analyze`` coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Protocol
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+
+from recognition.engine import FaceEngine, get_engine
+from recognition.passages import Seen, Sighting
+from recognition.services import gallery_for, has_rival_face
+
+
+class FrameAnalyzer(Protocol):
+    async def analyze(
+        self, data: bytes, *, at: float, identify: bool, check_liveness: bool
+    ) -> Sighting:
+        """Raises ``recognition.engine.ImageError`` for bytes that are not a readable image."""
+        ...
+
+
+def frame_sighting(
+    data: bytes,
+    *,
+    at: float,
+    identify: bool,
+    check_liveness: bool,
+    engine: FaceEngine | None = None,
+) -> Sighting:
+    """Analyse one frame (blocking). With ``identify`` false only faces are counted."""
+    engine = engine or get_engine()
+    if not identify:
+        reading = engine.read_faces(data)
+        seen = Seen.UNUSABLE if reading.faces else Seen.NOTHING
+        return Sighting(at=at, seen=seen, faces=len(reading.faces))
+    reading = engine.read(data, check_liveness=check_liveness)
+    faces = len(reading.faces)
+    if not reading.faces:
+        return Sighting(at=at, seen=Seen.NOTHING)
+    if reading.embedding is None:  # the largest face is too small: still far away
+        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces)
+    if has_rival_face(reading):
+        return Sighting(at=at, seen=Seen.SEVERAL, faces=faces)
+    close_old_connections()  # the gallery looks for enrolment changes in the database
+    match = gallery_for(engine).identify(
+        reading.embedding,
+        threshold=settings.FACE_MATCH_THRESHOLD,
+        margin=settings.FACE_MATCH_MARGIN,
+    )
+    return Sighting(
+        at=at,
+        seen=Seen.PERSON if match.person_id is not None else Seen.UNKNOWN,
+        faces=faces,
+        person_id=match.person_id,
+        distance=match.distance,
+        margin=match.margin,
+        liveness=reading.liveness,
+    )
+
+
+class EmbeddedAnalyzer:
+    """The engine in this process, on ``KIOSK_ANALYZER_THREADS`` worker threads."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.KIOSK_ANALYZER_THREADS, thread_name_prefix="frame-analyzer"
+        )
+
+    async def analyze(
+        self, data: bytes, *, at: float, identify: bool, check_liveness: bool
+    ) -> Sighting:
+        work = partial(
+            frame_sighting, data, at=at, identify=identify, check_liveness=check_liveness
+        )
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+
+
+_analyzers: dict[str, FrameAnalyzer] = {}
+
+
+def get_analyzer() -> FrameAnalyzer:
+    path = settings.KIOSK_FRAME_ANALYZER
+    if path not in _analyzers:
+        _analyzers[path] = import_string(path)()
+    return _analyzers[path]

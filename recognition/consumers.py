@@ -1,0 +1,229 @@
+"""The kiosk's WebSocket: authenticate the device, take its frames, send back what happened.
+
+Protocol. The device authenticates with the credential cookie it got when it was paired.
+It sends JPEG frames as binary messages, and ``{"type": "heartbeat"}`` as text now and then.
+The server sends JSON text:
+
+- ``{"type": "hello", "kiosk": ..., "gate": ...}`` once accepted;
+- ``{"type": "frame", "frame": n, "state": "idle"|"detecting"|"decided", "faces": k,
+  "dropped": d}`` for each analysed frame (``n`` counts the frames this socket received);
+- ``{"type": "decision", "frame": n, "state": "granted"|"denied", "reason": code,
+  "message": text, "name": first name, "event": id, "door": "opened"|"failed"|null}``
+  once per passage;
+- ``{"type": "error", "code": ..., "message": ...}`` for a message that was refused.
+
+The newest frame wins: while one frame is analysed, a newer one replaces any waiting frame
+and the replaced one is counted as dropped. Close codes: 4401 not paired, 4403 revoked,
+4404 no gate, 4408 silent for too long, 4409 replaced by a newer connection of the same
+kiosk, 1008 flooding, 1009 frame too large.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from gates.decisions import REASON_TEXT
+from recognition.analyzers import get_analyzer
+from recognition.engine import ImageError
+from recognition.kiosks import KioskFacts, Refusal, kiosk_check, kiosk_seen, passage_record
+from recognition.passages import AgreementRule, MessageRate, PassageTracker
+
+logger = logging.getLogger(__name__)
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+SEEN_WRITE_SECONDS = 5.0  # how often last_seen_at is written, at most
+
+
+def kiosk_group(kiosk_id: int) -> str:
+    return f"kiosk-{kiosk_id}"
+
+
+class KioskConsumer(AsyncWebsocketConsumer):
+    kiosk: KioskFacts | None = None
+
+    async def connect(self) -> None:
+        self.credential = self.scope.get("cookies", {}).get(settings.KIOSK_COOKIE_NAME)
+        checked = await database_sync_to_async(kiosk_check)(self.credential)
+        await self.accept()  # accepted first, so that the device sees the close code and reason
+        if isinstance(checked, Refusal):
+            await self._refuse(checked)
+            return
+        self.kiosk = checked
+        self.tracker = PassageTracker(
+            rule=AgreementRule(
+                frames=settings.KIOSK_AGREE_FRAMES,
+                window=max(settings.KIOSK_AGREE_WINDOW, settings.KIOSK_AGREE_FRAMES),
+                seconds=settings.KIOSK_AGREE_SECONDS,
+            ),
+            leave_seconds=settings.KIOSK_LEAVE_SECONDS,
+        )
+        self.rate = MessageRate(settings.KIOSK_MAX_MESSAGES_PER_SECOND)
+        self.received = self.dropped = 0
+        self.waiting: tuple[int, bytes] | None = None
+        self.analysing: asyncio.Task | None = None
+        self.last_message_at = self.last_seen_write = time.monotonic()
+        self.closed = False
+        await self.channel_layer.group_send(
+            kiosk_group(checked.id), {"type": "kiosk.replaced", "by": self.channel_name}
+        )
+        await self.channel_layer.group_add(kiosk_group(checked.id), self.channel_name)
+        await database_sync_to_async(kiosk_seen)(kiosk_id=checked.id)
+        self.watchdog = asyncio.create_task(self._close_when_silent())
+        await self._send_json({"type": "hello", "kiosk": checked.name, "gate": checked.gate_name})
+
+    async def disconnect(self, code: int) -> None:
+        if self.kiosk is None:
+            return
+        self.closed = True
+        self.watchdog.cancel()
+        # A frame being analysed finishes, and its passage is recorded, even after a close.
+        await self.channel_layer.group_discard(kiosk_group(self.kiosk.id), self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        if self.kiosk is None:
+            return
+        now = time.monotonic()
+        self.last_message_at = now
+        if not self.rate.allow(now):
+            if self.rate.flooding:
+                await self._close(1008, "Too many messages.")
+            return
+        if bytes_data is None:
+            await self._receive_text(text_data or "")
+            return
+        if len(bytes_data) > settings.KIOSK_MAX_FRAME_BYTES:
+            await self._close(
+                1009, f"Frames may be at most {settings.KIOSK_MAX_FRAME_BYTES} bytes."
+            )
+            return
+        if not bytes_data.startswith(JPEG_MAGIC):
+            await self._error("bad_frame", "Frames must be JPEG images sent as binary messages.")
+            return
+        self.received += 1
+        if self.waiting is not None:
+            self.dropped += 1
+        self.waiting = (self.received, bytes_data)
+        if self.analysing is None or self.analysing.done():
+            self.analysing = asyncio.create_task(self._analyse_waiting())
+        if now - self.last_seen_write >= SEEN_WRITE_SECONDS:
+            await self._seen(now)
+
+    async def _receive_text(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or message.get("type") != "heartbeat":
+            await self._error(
+                "bad_message", 'Send frames as binary JPEG, or {"type": "heartbeat"} as text.'
+            )
+            return
+        # A heartbeat also re-reads the kiosk: a revoked kiosk or a deleted gate ends here.
+        checked = await database_sync_to_async(kiosk_check)(self.credential)
+        if isinstance(checked, Refusal):
+            await self._refuse(checked)
+            return
+        self.kiosk = checked
+        await self._seen(time.monotonic())
+        await self._send_json({"type": "heartbeat"})
+
+    async def _analyse_waiting(self) -> None:
+        analyzer = get_analyzer()
+        while self.waiting is not None:
+            frame, data = self.waiting
+            self.waiting = None
+            try:
+                sighting = await analyzer.analyze(
+                    data,
+                    at=time.monotonic(),
+                    identify=self.tracker.wants_identity,
+                    check_liveness=self.kiosk.liveness_required,
+                )
+            except ImageError as error:
+                await self._error("bad_frame", str(error), frame=frame)
+                continue
+            except Exception:
+                logger.exception("Kiosk %s: frame %s could not be analysed", self.kiosk.id, frame)
+                await self._error("server_error", "This frame could not be analysed.", frame=frame)
+                continue
+            agreement = self.tracker.observe(sighting)
+            state = self.tracker.state
+            await self._send_json(
+                {
+                    "type": "frame",
+                    "frame": frame,
+                    "state": state.value,
+                    "faces": sighting.faces,
+                    "dropped": self.dropped,
+                }
+            )
+            if agreement is None:
+                continue
+            outcome = await database_sync_to_async(passage_record, thread_sensitive=False)(
+                kiosk_id=self.kiosk.id, agreement=agreement
+            )
+            if isinstance(outcome, Refusal):
+                await self._refuse(outcome)
+                return
+            decision = outcome.decision
+            door = None if outcome.door is None else ("opened" if outcome.door.opened else "failed")
+            await self._send_json(
+                {
+                    "type": "decision",
+                    "frame": frame,
+                    "state": "granted" if decision.granted else "denied",
+                    "reason": decision.reason.value,
+                    "message": REASON_TEXT[decision.reason],
+                    "name": outcome.first_name,
+                    "event": outcome.event_id,
+                    "door": door,
+                }
+            )
+
+    async def _close_when_silent(self) -> None:
+        timeout = settings.KIOSK_IDLE_TIMEOUT_SECONDS
+        while not self.closed:
+            await asyncio.sleep(min(timeout, 5.0))
+            if time.monotonic() - self.last_message_at > timeout:
+                await self._close(4408, f"Nothing was received for {timeout:g} seconds.")
+                return
+
+    async def _seen(self, now: float) -> None:
+        self.last_seen_write = now
+        await database_sync_to_async(kiosk_seen)(kiosk_id=self.kiosk.id)
+
+    # --- Messages from the rest of the server (channel layer) ---------------------------------
+
+    async def kiosk_replaced(self, event: dict) -> None:
+        if event["by"] != self.channel_name:
+            await self._close(4409, "Another connection of this kiosk took over.")
+
+    async def kiosk_revoked(self, event: dict) -> None:
+        await self._refuse(Refusal.REVOKED)
+
+    # --- Sending ------------------------------------------------------------------------------
+
+    async def _send_json(self, message: dict) -> None:
+        if not getattr(self, "closed", False):
+            await self.send(text_data=json.dumps(message))
+
+    async def _error(self, code: str, message: str, **extra) -> None:
+        await self._send_json({"type": "error", "code": code, "message": message, **extra})
+
+    async def _refuse(self, refusal: Refusal) -> None:
+        await self._send_json(
+            {"type": "refused", "code": refusal.name.lower(), "message": refusal.message}
+        )
+        await self._close(refusal.code, refusal.message)
+
+    async def _close(self, code: int, reason: str) -> None:
+        if not getattr(self, "closed", False):
+            self.closed = True
+            await self.close(code=code, reason=reason)

@@ -1,0 +1,210 @@
+// The kiosk page: camera -> JPEG frames over a WebSocket -> what the server decided, in big type.
+// No build step: plain browser JavaScript. The <html> element carries data-state (idle,
+// detecting, granted, denied, offline, error) and, after a decision, data-reason.
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("kiosk-config").textContent);
+  const root = document.documentElement;
+  const title = document.getElementById("title");
+  const detail = document.getElementById("detail");
+  const video = document.getElementById("camera");
+  const frameCanvas = document.createElement("canvas");
+  const probeCanvas = document.createElement("canvas"); // tiny, to notice movement cheaply
+  probeCanvas.width = 32;
+  probeCanvas.height = 24;
+
+  const REFUSED = { 4401: true, 4403: true, 4404: true }; // not paired, revoked, no gate
+  const IDLE_FPS = 1; // while nothing moves and the server sees no face
+  const MAX_UNANSWERED = 3;
+
+  let socket = null;
+  let retryDelay = 1;
+  let retryTimer = null;
+  let resultUntil = 0;
+  let resultTimer = null;
+  let sent = 0;
+  let lastAnswered = 0;
+  let lastAnswerAt = 0;
+  let lastSentAt = 0;
+  let facesSeen = 0;
+  let lastMotionAt = 0;
+  let previousProbe = null;
+  let encoding = false;
+  let stopped = false;
+
+  function show(state, heading, text, reason) {
+    root.dataset.state = state;
+    if (reason) {
+      root.dataset.reason = reason;
+    } else {
+      delete root.dataset.reason;
+    }
+    title.textContent = heading;
+    detail.textContent = text || "";
+  }
+
+  function showWaiting() {
+    show("idle", "Welcome", "Please look at the camera.");
+  }
+
+  function showResult(message) {
+    const granted = message.state === "granted";
+    let heading = granted ? "Welcome" + (message.name ? ", " + message.name : "") : "Access denied";
+    let text = granted ? "Please go ahead." : message.message;
+    if (granted && message.door === "failed") {
+      heading = "Access granted";
+      text = "The door did not open. Please contact the security desk.";
+    }
+    show(message.state, heading, text, message.reason);
+    resultUntil = performance.now() + config.resultSeconds * 1000;
+    clearTimeout(resultTimer);
+    resultTimer = setTimeout(showWaiting, config.resultSeconds * 1000);
+  }
+
+  function stopForGood(message) {
+    stopped = true;
+    if (socket) socket.close();
+    if (video.srcObject) video.srcObject.getTracks().forEach((track) => track.stop());
+    show("error", "This screen is not in service", message, "refused");
+    // The server decides what this device may show; ask it again in a while.
+    setTimeout(() => window.location.reload(), 30000);
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + config.socketPath);
+    socket.binaryType = "arraybuffer";
+    socket.onopen = () => {
+      retryDelay = 1;
+      sent = lastAnswered = 0;
+      lastAnswerAt = performance.now();
+    };
+    socket.onmessage = (event) => handle(JSON.parse(event.data));
+    socket.onclose = (event) => {
+      socket = null;
+      if (stopped) return;
+      if (REFUSED[event.code]) {
+        stopForGood(event.reason || "This device may not be used as a kiosk.");
+      } else if (event.code === 4409) {
+        stopped = true;
+        show("error", "Opened elsewhere", "This kiosk is now open on another screen.");
+      } else {
+        reconnectLater();
+      }
+    };
+  }
+
+  function reconnectLater() {
+    const delay = Math.min(retryDelay, 30);
+    retryDelay = Math.min(retryDelay * 2, 30);
+    let left = Math.ceil(delay * (0.8 + Math.random() * 0.4));
+    const tick = () => {
+      show("offline", "Offline", "Reconnecting in " + left + " s…");
+      if (left-- <= 0) {
+        show("offline", "Offline", "Reconnecting…");
+        connect();
+      } else {
+        retryTimer = setTimeout(tick, 1000);
+      }
+    };
+    clearTimeout(retryTimer);
+    tick();
+  }
+
+  function handle(message) {
+    const now = performance.now();
+    if (message.type === "hello") {
+      if (now >= resultUntil) showWaiting();
+    } else if (message.type === "frame") {
+      lastAnswered = Math.max(lastAnswered, message.frame);
+      lastAnswerAt = now;
+      facesSeen = message.faces;
+      if (now >= resultUntil) {
+        if (message.state === "detecting") {
+          show("detecting", "Looking…", "Please hold still.");
+        } else {
+          showWaiting();
+        }
+      }
+    } else if (message.type === "decision") {
+      showResult(message);
+    } else if (message.type === "refused") {
+      stopForGood(message.message);
+    } else if (message.type === "error") {
+      console.warn("kiosk:", message.code, message.message);
+    }
+  }
+
+  function sceneMoved() {
+    const context = probeCanvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(video, 0, 0, probeCanvas.width, probeCanvas.height);
+    const pixels = context.getImageData(0, 0, probeCanvas.width, probeCanvas.height).data;
+    let change = 0;
+    if (previousProbe) {
+      for (let i = 0; i < pixels.length; i += 4) change += Math.abs(pixels[i + 1] - previousProbe[i + 1]);
+      change /= pixels.length / 4;
+    }
+    previousProbe = pixels;
+    return change > 4;
+  }
+
+  function sendFrame() {
+    if (!socket || socket.readyState !== WebSocket.OPEN || encoding || !video.videoWidth) return;
+    const now = performance.now();
+    if (sceneMoved()) lastMotionAt = now;
+    // While nobody is there (no face, nothing moving) a frame a second is enough to notice
+    // someone stepping up; otherwise the configured rate.
+    const quiet = facesSeen === 0 && now - lastMotionAt > 2000 && now >= resultUntil;
+    const interval = 1000 / (quiet ? IDLE_FPS : config.fps);
+    if (now - lastSentAt < interval * 0.9) return;
+    // The newest frame wins on the server; never pile up frames it has not answered.
+    if (sent - lastAnswered >= MAX_UNANSWERED && now - lastAnswerAt < 2000) return;
+    if (socket.bufferedAmount > 0) return;
+    const scale = Math.min(1, config.maxSide / Math.max(video.videoWidth, video.videoHeight));
+    frameCanvas.width = Math.round(video.videoWidth * scale);
+    frameCanvas.height = Math.round(video.videoHeight * scale);
+    frameCanvas.getContext("2d").drawImage(video, 0, 0, frameCanvas.width, frameCanvas.height);
+    encoding = true;
+    lastSentAt = now;
+    frameCanvas.toBlob(
+      (blob) => {
+        encoding = false;
+        if (blob && socket && socket.readyState === WebSocket.OPEN) {
+          socket.send(blob);
+          sent += 1;
+        }
+      },
+      "image/jpeg",
+      0.85
+    );
+  }
+
+  async function startCamera() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      show("error", "No camera", "This browser cannot open a camera here (HTTPS is needed).");
+      return;
+    }
+    try {
+      video.srcObject = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
+        audio: false,
+      });
+      await video.play();
+    } catch (error) {
+      show("error", "Camera unavailable", error.message || String(error), "camera");
+      setTimeout(startCamera, 10000);
+      return;
+    }
+    showWaiting();
+    connect();
+    setInterval(sendFrame, 1000 / Math.max(config.fps, IDLE_FPS) / 2);
+    setInterval(() => {
+      if (socket && socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({ type: "heartbeat" }));
+      }
+    }, config.heartbeatSeconds * 1000);
+  }
+
+  startCamera();
+})();

@@ -1,0 +1,210 @@
+"""The kiosk page in headless Chromium, against Daphne, with a fake camera playing a clip made
+from the shared photos: pair, then granted for an enrolled person and denied as unknown for a
+stranger; offline while the server is down and back when it returns.
+
+Screenshots of each state are saved to ``ACCESSPORTAL_TEST_ARTIFACTS`` (default
+``var/test-artifacts``). Chromium comes from the Debian package that scripts/test installs;
+this test fails, never skips, when it is missing.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.camera import y4m_clip
+from tests.conftest import UNIT
+from tests.processes import free_port, get, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
+pytestmark = pytest.mark.slow
+
+SETUP = textwrap.dedent(
+    """
+    from pathlib import Path
+    from django.core.files.base import ContentFile
+    from gates.models import AccessRule, Gate, Site
+    from people.models import Person
+    from recognition import kiosks, services
+
+    unit = Path({unit!r})
+    site = Site.objects.create(name="Headquarters", slug="hq", timezone="Europe/Berlin")
+    gate = Gate.objects.create(site=site, name="Main entrance", slug="main-entrance")
+    ada = Person.objects.create(first_name="Ada", last_name="Lovelace")
+    for name in ("img1.jpg", "img2.jpg"):
+        image = ContentFile((unit / name).read_bytes(), name=name)
+        photo = services.face_photo_store(person=ada, image=image)
+        assert services.face_photo_enroll(photo_id=photo.pk).status == "enrolled"
+    AccessRule.objects.create(name="Ada, any time", person=ada, gate=gate)
+    for name in ("Kiosk A", "Kiosk B"):
+        kiosk, token = kiosks.kiosk_create(gate=gate, name=name)
+        print(kiosks.pairing_url(token))
+    """
+)
+
+
+def chromium_path() -> str:
+    path = os.environ.get("ACCESSPORTAL_CHROMIUM") or shutil.which("chromium")
+    assert path, "Chromium is needed (Debian package chromium; scripts/test installs it)"
+    return path
+
+
+class Server:
+    """Daphne serving the product from its own data folder, as in production."""
+
+    def __init__(self, data_dir: Path, models_dir: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "ACCESSPORTAL_DATA_DIR": str(data_dir),
+            "ACCESSPORTAL_FACE_MODELS_DIR": str(models_dir),
+            "ACCESSPORTAL_KIOSK_PUBLIC_URL": self.url,
+            "ACCESSPORTAL_KIOSK_RESULT_SECONDS": "2",
+        }
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.log = data_dir / "daphne.log"
+        self.process = None
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def start(self) -> None:
+        daphne = Path(sys.executable).parent / "daphne"
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(
+                [
+                    str(daphne),
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "accessportal.asgi:application",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(lambda: get(f"{self.url}/healthz")[0] == 200, 60, "Daphne")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, face_models_dir):
+    data_dir = tmp_path_factory.mktemp("kiosk-server")
+    server = Server(data_dir, face_models_dir)
+    server.manage("migrate", "--noinput", "-v0")
+    server.manage("collectstatic", "--noinput", "-v0")
+    output = server.manage("shell", "-v0", "-c", SETUP.format(unit=str(UNIT)))
+    server.pairing_urls = [w for w in output.split() if w.startswith(f"{server.url}/kiosk/pair/")]
+    assert len(server.pairing_urls) == 2, output
+    server.start()
+    yield server
+    server.stop()
+
+
+def kiosk_browser(playwright, clip: Path):
+    return playwright.chromium.launch(
+        executable_path=chromium_path(),
+        args=[
+            "--no-sandbox",
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ],
+    )
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"kiosk-{name}.png"))
+
+
+def state_of(page) -> tuple[str, str | None]:
+    root = page.locator("html")
+    return root.get_attribute("data-state"), root.get_attribute("data-reason")
+
+
+def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    ada_clip = tmp_path / "ada.y4m"
+    ada_clip.write_bytes(y4m_clip(UNIT / "img6.jpg"))  # not one of her enrolment photos
+    stranger_clip = tmp_path / "stranger.y4m"
+    stranger_clip.write_bytes(y4m_clip(UNIT / "img34.jpg"))
+
+    with sync_playwright() as playwright:
+        browser = kiosk_browser(playwright, ada_clip)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.goto(f"{server.url}/kiosk/")
+        assert state_of(page) == ("error", "not_paired")
+        assert page.locator("video").count() == 0  # no camera for an unpaired device
+        shot(page, "error-not-paired")
+
+        page.goto(server.pairing_urls[0])  # opening the link pairs the tablet
+        page.wait_for_url(f"{server.url}/kiosk/")
+        page.wait_for_selector('html[data-state="granted"]', timeout=60_000)
+        assert state_of(page) == ("granted", "granted")
+        assert "Ada" in page.locator("#title").inner_text()
+        shot(page, "granted")
+
+        page.wait_for_selector('html[data-state="idle"]', timeout=30_000)
+        assert state_of(page) == ("idle", None)  # back to waiting by itself, not granted again
+        shot(page, "idle")
+
+        server.stop()
+        page.wait_for_selector('html[data-state="offline"]', timeout=30_000)
+        assert "Reconnecting" in page.locator("#detail").inner_text()
+        shot(page, "offline")
+        server.start()
+        page.wait_for_function(
+            "document.documentElement.dataset.state !== 'offline'", timeout=60_000
+        )
+        assert state_of(page)[0] in {"idle", "detecting", "granted"}
+        browser.close()
+
+        browser = kiosk_browser(playwright, stranger_clip)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.goto(server.pairing_urls[1])
+        page.wait_for_selector('html[data-state="denied"]', timeout=60_000)
+        assert state_of(page) == ("denied", "unknown_face")
+        assert "Not recognised" in page.locator("#detail").inner_text()
+        shot(page, "denied-unknown-face")
+        browser.close()
+
+    events = server.manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from recognition.models import AccessEvent as E; "
+        "print(*E.objects.order_by('id').values_list('kiosk_name', 'reason'), sep='\\n')",
+    )
+    lines = events.strip().splitlines()
+    assert lines[0] == "('Kiosk A', 'granted')"  # one event for Ada's first passage
+    assert lines[-1] == "('Kiosk B', 'unknown_face')"
+    assert all("Kiosk A" in line for line in lines[:-1])  # and no flood of events
+    assert len(lines) <= 3  # Ada's passage, possibly one more after the restart, the stranger
