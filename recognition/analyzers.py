@@ -40,10 +40,13 @@ def frame_sighting(
 ) -> Sighting:
     """Analyse one frame (blocking). With ``identify`` false only faces are counted."""
     engine = engine or get_engine()
+    # Most frames at a door show nobody, and a decided passage only needs to know when the
+    # face has gone: a cheap presence check answers both; only a face to identify costs more.
+    presence = engine.read_faces(data)
+    if not presence.faces:
+        return Sighting(at=at, seen=Seen.NOTHING)
     if not identify:
-        reading = engine.read_faces(data)
-        seen = Seen.UNUSABLE if reading.faces else Seen.NOTHING
-        return Sighting(at=at, seen=seen, faces=len(reading.faces))
+        return Sighting(at=at, seen=Seen.UNUSABLE, faces=len(presence.faces))
     reading = engine.read(data, check_liveness=check_liveness)
     faces = len(reading.faces)
     if not reading.faces:

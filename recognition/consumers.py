@@ -63,6 +63,7 @@ class KioskConsumer(AsyncWebsocketConsumer):
                 seconds=settings.KIOSK_AGREE_SECONDS,
             ),
             leave_seconds=settings.KIOSK_LEAVE_SECONDS,
+            recheck_seconds=settings.KIOSK_RECHECK_SECONDS,
         )
         self.rate = MessageRate(settings.KIOSK_MAX_MESSAGES_PER_SECOND)
         self.received = self.dropped = 0
@@ -139,11 +140,12 @@ class KioskConsumer(AsyncWebsocketConsumer):
         while self.waiting is not None:
             frame, data = self.waiting
             self.waiting = None
+            now = time.monotonic()
             try:
                 sighting = await analyzer.analyze(
                     data,
-                    at=time.monotonic(),
-                    identify=self.tracker.wants_identity,
+                    at=now,
+                    identify=self.tracker.wants_identity(now),
                     check_liveness=self.kiosk.liveness_required,
                 )
             except ImageError as error:

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
+PRESENCE_SIDE = 320  # read_faces decodes to about this size: a face at the door stays large
 
 
 class ImageError(ValueError):
@@ -98,9 +99,17 @@ class FaceReading:
         return self.faces[0] if self.faces else None
 
 
-def decode_image(data: bytes) -> np.ndarray:
+REDUCED_DECODE = (
+    (8, cv2.IMREAD_REDUCED_COLOR_8),
+    (4, cv2.IMREAD_REDUCED_COLOR_4),
+    (2, cv2.IMREAD_REDUCED_COLOR_2),
+)
+
+
+def decode_image(data: bytes, *, at_least: int | None = None) -> np.ndarray:
     """BGR pixels from image bytes, refusing what is not an image or is absurdly large
-    before decoding it (the header alone gives the size)."""
+    before decoding it (the header alone gives the size). With ``at_least``, a JPEG is
+    decoded at 1/2, 1/4 or 1/8 size (much faster) while its longer side stays that long."""
     if not data:
         raise ImageError("The file is empty.")
     try:
@@ -113,7 +122,12 @@ def decode_image(data: bytes) -> np.ndarray:
             f"The image is {width} × {height} pixels; at most "
             f"{MAX_PHOTO_PIXELS // 1_000_000} megapixels are accepted."
         )
-    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    flag = cv2.IMREAD_COLOR
+    if at_least:
+        flag = next(
+            (f for factor, f in REDUCED_DECODE if max(width, height) // factor >= at_least), flag
+        )
+    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
     if pixels is None:
         raise ImageError("The image is damaged or cut short and cannot be decoded.")
     return pixels
@@ -235,10 +249,11 @@ class FaceEngine:
         return float(score) if is_real else 1.0 - float(score)
 
     def read_faces(self, data: bytes) -> FaceReading:
-        """Decode and detect only: where the faces are, without identifying anyone."""
+        """Is anybody there? Decoded small and detected only: a few milliseconds. The boxes
+        are in the reduced image's pixels."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        image = decode_image(data)
+        image = decode_image(data, at_least=PRESENCE_SIDE)
         timings["decode"] = (time.perf_counter() - started) * 1000
         with self._lock:
             started = time.perf_counter()

@@ -3,8 +3,10 @@
 A *passage* is one person stepping up to a gate. It starts when a face is seen, becomes a
 decision once enough recent frames agree on who it is (``AgreementRule``), and ends when no
 face has been seen for ``leave_seconds``. While a decided passage lasts, nothing is decided
-again: a person who stays in front of the camera is not granted over and over, and the kiosk
-only needs to know whether a face is still there (``PassageTracker.wants_identity``).
+again: a person who stays in front of the camera is not granted over and over. The kiosk then
+mostly only needs to know whether a face is still there; once every ``recheck_seconds`` it
+identifies the face again (``PassageTracker.wants_identity``), so that the next person in a
+queue, stepping up without a gap, starts a passage of their own.
 
 Times are seconds on any monotonic clock, passed in by the caller.
 """
@@ -84,14 +86,20 @@ class PassageState(enum.Enum):
 class PassageTracker:
     rule: AgreementRule = field(default_factory=AgreementRule)
     leave_seconds: float = 1.5
+    recheck_seconds: float = 1.0
     state: PassageState = PassageState.IDLE
     _votes: deque[Sighting] = field(default_factory=deque)
     _last_face_at: float | None = None
+    _decided: tuple[Seen, int | None] | None = None
+    _before: tuple[Seen, int | None] | None = None  # decided earlier while the face stayed
+    _identified_at: float = float("-inf")
 
-    @property
-    def wants_identity(self) -> bool:
-        """False while a decided passage lasts: a face count is all the next frame needs."""
-        return self.state is not PassageState.DECIDED
+    def wants_identity(self, now: float) -> bool:
+        """Whether the next frame needs identifying; while a decided passage lasts a face
+        count is enough, but for a re-check every ``recheck_seconds``."""
+        if self.state is not PassageState.DECIDED:
+            return True
+        return now - self._identified_at >= self.recheck_seconds
 
     def observe(self, sighting: Sighting) -> Agreement | None:
         """Take one frame's sighting; return the agreement when this frame completes one."""
@@ -100,6 +108,14 @@ class PassageTracker:
         elif self._last_face_at is None or sighting.at - self._last_face_at >= self.leave_seconds:
             self._end_passage()
             return None
+        if sighting.opinion is not None:
+            self._identified_at = sighting.at
+        if self.state is PassageState.DECIDED and sighting.opinion not in (None, self._decided):
+            # Somebody else may have stepped up: a passage of their own starts here. If the
+            # frames then agree on the one already decided, it was a flicker, not a new person.
+            before = self._decided
+            self._end_passage()
+            self._last_face_at, self._before = sighting.at, before
         if self.state is PassageState.DECIDED or sighting.opinion is None:
             if self.state is PassageState.IDLE and sighting.has_face:
                 self.state = PassageState.DETECTING
@@ -114,13 +130,18 @@ class PassageTracker:
         if len(agreeing) < self.rule.frames:
             return None
         self.state = PassageState.DECIDED
+        self._decided = sighting.opinion
         self._votes.clear()
+        if sighting.opinion == self._before:
+            return None  # the same person, still there: not decided again
+        self._before = None
         return _agreement(agreeing)
 
     def _end_passage(self) -> None:
         self.state = PassageState.IDLE
         self._votes.clear()
         self._last_face_at = None
+        self._decided = self._before = None
 
 
 def _mean(values: list[float | None]) -> float | None:

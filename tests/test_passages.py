@@ -43,7 +43,7 @@ def test_two_agreeing_frames_decide_once_with_the_evidence():
     agreement = t.observe(person(0.2, distance=0.5, liveness=1.0))
     assert agreement.person_id == 7 and agreement.frames == 2
     assert agreement.distance == pytest.approx(0.45) and agreement.liveness == pytest.approx(0.9)
-    assert t.state is PassageState.DECIDED and not t.wants_identity
+    assert t.state is PassageState.DECIDED and not t.wants_identity(0.3)
 
 
 def test_a_person_who_stays_is_not_decided_again():
@@ -53,6 +53,38 @@ def test_a_person_who_stays_is_not_decided_again():
     for i in range(50):
         assert t.observe(face_only(0.4 + i * 0.2)) is None
     assert t.state is PassageState.DECIDED
+
+
+def test_while_decided_the_face_is_identified_again_now_and_then():
+    t = tracker()
+    t.recheck_seconds = 1.0
+    t.observe(person(0.0))
+    t.observe(person(0.2))
+    assert not t.wants_identity(0.8) and t.wants_identity(1.2)
+    assert t.observe(person(1.2)) is None  # the same person, still there
+    assert not t.wants_identity(1.5)
+
+
+def test_the_next_person_in_a_queue_gets_a_passage_without_a_gap():
+    t = tracker()
+    t.observe(person(0.0, person_id=1))
+    assert t.observe(person(0.2, person_id=1)).person_id == 1
+    assert t.observe(person(1.3, person_id=2)) is None  # a different face at a re-check
+    assert t.state is PassageState.DETECTING and t.wants_identity(1.4)
+    assert t.observe(person(1.5, person_id=2)).person_id == 2
+
+
+def test_a_flicker_at_a_re_check_does_not_decide_the_same_person_again():
+    t = tracker()
+    t.observe(person(0.0, person_id=1))
+    assert t.observe(person(0.2, person_id=1)) is not None
+    assert t.observe(Sighting(at=1.3, seen=Seen.UNKNOWN, faces=1)) is None
+    assert t.observe(person(1.5, person_id=1)) is None
+    assert t.observe(person(1.7, person_id=1)) is None
+    assert t.state is PassageState.DECIDED
+    assert t.observe(nothing(4.0)) is None and t.state is PassageState.IDLE
+    t.observe(person(5.0, person_id=1))
+    assert t.observe(person(5.2, person_id=1)) is not None  # after leaving: a new passage
 
 
 def test_the_passage_ends_when_the_face_has_been_gone_long_enough():

@@ -1,0 +1,307 @@
+"""Load on the kiosk WebSocket: N simulated kiosks on loopback, each sending real JPEG frames
+at F fps for T seconds to a real Daphne process (scratch database, real face engine).
+
+    python bench/kiosk_load.py [--kiosks 10] [--fps 5] [--seconds 60] [--sweep 2,4,6,8,10]
+
+Each kiosk plays visitors in turn: ``--visit`` seconds of an enrolled person's face (a photo
+that was not enrolled), then ``--gap`` seconds of an empty scene. Every frame is sent on
+schedule whatever the server answers (harsher than the real page, which holds back when
+answers lag). Prints JSON per run: frame-to-reply latency p50/p95/p99 over answered frames,
+frame-to-decision latency, frames sent, answered and dropped (newest frame wins), decisions
+received, events written, lost events (decisions without an event, or the reverse), errors,
+and whether the target holds (zero errors, zero lost events, p95 under 250 ms). With
+``--sweep`` it also reports the largest kiosk count that holds it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+from _setup import FACES, ROOT, django_setup, identities
+from PIL import Image
+
+TARGET_P95_MS = 250.0
+
+
+def camera_jpeg(path) -> bytes:
+    frame = Image.new("RGB", (640, 480), (90, 90, 90))
+    if path is not None:
+        with Image.open(path) as photo:
+            photo = photo.convert("RGB")
+            photo.thumbnail((640, 480))
+            frame.paste(photo, ((640 - photo.width) // 2, (480 - photo.height) // 2))
+    buffer = io.BytesIO()
+    frame.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None, "p99": None}
+    return {f"p{q}": round(float(np.percentile(values, q)), 1) for q in (50, 95, 99)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
+    """Enrol ``people`` identities (first photo), allow them at one gate, pair the kiosks.
+    Returns the kiosks' credentials and one probe frame per person."""
+    from django.core.files.base import ContentFile
+
+    from gates.models import AccessRule, Gate, Site
+    from people.models import Person
+    from recognition import kiosks, services
+
+    site = Site.objects.create(name="Bench", slug="bench", timezone="Europe/Berlin")
+    gate = Gate.objects.create(site=site, name="Bench gate", slug="bench-gate")
+    probes = []
+    for name, photos in identities().items():
+        if len(probes) == people:
+            break
+        if len(photos) < 2:
+            continue
+        person = Person.objects.create(first_name=name, last_name="Bench")
+        image = ContentFile((FACES / "deepface-unit" / photos[0]).read_bytes(), name=photos[0])
+        photo = services.face_photo_store(person=person, image=image)
+        if services.face_photo_enroll(photo_id=photo.pk).status != "enrolled":
+            person.delete()
+            continue
+        AccessRule.objects.create(name=f"{name} any time", person=person, gate=gate)
+        probes.append(camera_jpeg(FACES / "deepface-unit" / photos[1]))
+    credentials = []
+    for number in range(kiosk_count):
+        _, token = kiosks.kiosk_create(gate=gate, name=f"Bench kiosk {number + 1}")
+        credentials.append(kiosks.kiosk_pair(token=token)[1])
+    return credentials, probes
+
+
+class KioskClient:
+    def __init__(self, number: int, credential: str, url: str, origin: str):
+        self.number, self.credential, self.url, self.origin = number, credential, url, origin
+        self.sent_at: dict[int, float] = {}
+        self.reply_ms: list[float] = []
+        self.decision_ms: list[float] = []
+        self.decisions: list[int] = []
+        self.errors: list[str] = []
+        self.sent = 0
+        self.dropped = 0
+
+    async def run(self, probes, empty, *, fps, seconds, visit, gap, start) -> None:
+        import websockets
+
+        try:
+            async with websockets.connect(
+                self.url,
+                additional_headers={
+                    "Cookie": f"accessportal_kiosk={self.credential}",
+                    "Origin": self.origin,
+                },
+                max_size=2**20,
+            ) as ws:
+                hello = json.loads(await ws.recv())
+                if hello.get("type") != "hello":
+                    self.errors.append(f"no hello: {hello}")
+                    return
+                receiver = asyncio.create_task(self._receive(ws))
+                await self._send(ws, probes, empty, fps, seconds, visit, gap, start)
+                await asyncio.sleep(3)  # answers to the last frames
+                receiver.cancel()
+        except Exception as error:
+            self.errors.append(f"{type(error).__name__}: {error}")
+
+    async def _send(self, ws, probes, empty, fps, seconds, visit, gap, start) -> None:
+        cycle = visit + gap
+        offset = self.number * 0.37  # kiosks out of step, as real doors are
+        frame_index = 0
+        while True:
+            due = start + frame_index / fps
+            if due - start >= seconds:
+                return
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            phase = (due - start + offset) % cycle
+            visitor = int((due - start + offset) // cycle) + self.number
+            frame = probes[visitor % len(probes)] if phase < visit else empty
+            self.sent += 1
+            self.sent_at[self.sent] = time.monotonic()
+            await ws.send(frame)
+            frame_index += 1
+
+    async def _receive(self, ws) -> None:
+        async for raw in ws:
+            now = time.monotonic()
+            message = json.loads(raw)
+            kind = message.get("type")
+            if kind == "frame":
+                self.reply_ms.append((now - self.sent_at[message["frame"]]) * 1000)
+                self.dropped = message["dropped"]
+            elif kind == "decision":
+                self.decision_ms.append((now - self.sent_at[message["frame"]]) * 1000)
+                self.decisions.append(message["event"])
+            elif kind in ("error", "refused"):
+                self.errors.append(f"{kind}: {message}")
+
+
+async def load_run(credentials, probes, empty, *, port, fps, seconds, visit, gap) -> dict:
+    url, origin = f"ws://127.0.0.1:{port}/ws/kiosk/", f"http://127.0.0.1:{port}"
+    clients = [KioskClient(i, c, url, origin) for i, c in enumerate(credentials)]
+    start = time.monotonic() + 1.0
+    await asyncio.gather(
+        *(
+            c.run(probes, empty, fps=fps, seconds=seconds, visit=visit, gap=gap, start=start)
+            for c in clients
+        )
+    )
+    return {
+        "clients": clients,
+        "reply_ms": [ms for c in clients for ms in c.reply_ms],
+        "decision_ms": [ms for c in clients for ms in c.decision_ms],
+    }
+
+
+def summarise(result: dict, *, kiosks: int, fps: float, seconds: float, since) -> dict:
+    from recognition.models import AccessEvent
+
+    clients = result["clients"]
+    decided = {event for c in clients for event in c.decisions}
+    written = set(
+        AccessEvent.objects.filter(
+            occurred_at__gte=since, kiosk_name__startswith="Bench kiosk"
+        ).values_list("pk", flat=True)
+    )
+    errors = [f"kiosk {c.number + 1}: {e}" for c in clients for e in c.errors]
+    sent = sum(c.sent for c in clients)
+    answered = len(result["reply_ms"])
+    reply = percentiles(result["reply_ms"])
+    lost = len(decided ^ written)
+    return {
+        "kiosks": kiosks,
+        "fps": fps,
+        "seconds": seconds,
+        "frames_sent": sent,
+        "frames_answered": answered,
+        "frames_dropped": sum(c.dropped for c in clients),
+        "frames_unanswered": sent - answered,
+        "frame_to_reply_ms": reply,
+        "frame_to_decision_ms": percentiles(result["decision_ms"]),
+        "decisions": len(decided),
+        "events_written": len(written),
+        "lost_events": lost,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "holds_target": not errors
+        and lost == 0
+        and reply["p95"] is not None
+        and reply["p95"] < TARGET_P95_MS,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kiosks", type=int, default=10)
+    parser.add_argument("--fps", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--visit", type=float, default=3.0, help="seconds a visitor stays")
+    parser.add_argument("--gap", type=float, default=1.0, help="seconds between visitors")
+    parser.add_argument("--people", type=int, default=8)
+    parser.add_argument("--sweep", default="", help="kiosk counts to try, e.g. 2,4,6,8,10")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.sweep.split(",") if n] or [args.kiosks]
+
+    django_setup(scratch_database=True)
+    from django.utils import timezone
+
+    credentials, probes = prepare(max(counts), args.people)
+    empty = camera_jpeg(None)
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "accessportal.settings"}
+    log = open(os.path.join(os.environ["ACCESSPORTAL_DATA_DIR"], "daphne.log"), "w")  # noqa: SIM115
+    daphne = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "accessportal.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        # Warm-up (engine and gallery load on the first frame), outside the measurement.
+        asyncio.run(
+            load_run(credentials[:1], probes, empty, port=port, fps=2, seconds=3, visit=3, gap=0)
+        )
+        runs = []
+        for count in counts:
+            since = timezone.now()
+            result = asyncio.run(
+                load_run(
+                    credentials[:count],
+                    probes,
+                    empty,
+                    port=port,
+                    fps=args.fps,
+                    seconds=args.seconds,
+                    visit=args.visit,
+                    gap=args.gap,
+                )
+            )
+            runs.append(
+                summarise(result, kiosks=count, fps=args.fps, seconds=args.seconds, since=since)
+            )
+            print(json.dumps(runs[-1]), file=sys.stderr)
+    finally:
+        os.killpg(daphne.pid, signal.SIGTERM)
+        daphne.wait(timeout=20)
+    holding = [r["kiosks"] for r in runs if r["holds_target"]]
+    print(
+        json.dumps(
+            {
+                "target": {
+                    "p95_frame_to_reply_ms_under": TARGET_P95_MS,
+                    "errors": 0,
+                    "lost_events": 0,
+                },
+                "visit_seconds": args.visit,
+                "gap_seconds": args.gap,
+                "cpu_count": os.cpu_count(),
+                "runs": runs,
+                "largest_kiosk_count_holding_target": max(holding) if holding else 0,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
