@@ -323,7 +323,9 @@ FACE_LIVENESS_THRESHOLD = env_float("FACE_LIVENESS_THRESHOLD", 0.5, maximum=1.0)
 
 # --- Kiosks ---------------------------------------------------------------------------------
 # The address kiosks reach this server at, for the pairing links kiosk_create prints.
-KIOSK_PUBLIC_URL = env_str("KIOSK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+KIOSK_PUBLIC_URL = env_str(
+    "KIOSK_PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}"
+).rstrip("/")
 KIOSK_PAIRING_HOURS = env_int("KIOSK_PAIRING_HOURS", 24, minimum=1)
 KIOSK_COOKIE_NAME = "accessportal_kiosk"
 # What the page sends: frames per second while a face may be present, size and quality.
@@ -345,10 +347,11 @@ KIOSK_LEAVE_SECONDS = env_float("KIOSK_LEAVE_SECONDS", 1.5, maximum=60)
 # While a passage is decided the face is identified again this often, so that the next
 # person in a queue gets a passage of their own.
 KIOSK_RECHECK_SECONDS = env_float("KIOSK_RECHECK_SECONDS", 1.0, maximum=60)
-# Where frames are analysed: in this process on a thread pool (the default), or any class with
-# the same interface (a Celery-backed one, on a larger installation).
+# Where frames are analysed: in this process on a thread pool (the default),
+# "recognition.analyzers.ProcessPoolAnalyzer" (one engine per worker process: every core
+# works, each process holds its own models), or any class with the same interface.
 KIOSK_FRAME_ANALYZER = env_str("KIOSK_FRAME_ANALYZER", "recognition.analyzers.EmbeddedAnalyzer")
-KIOSK_ANALYZER_THREADS = env_int("KIOSK_ANALYZER_THREADS", 2, minimum=1)
+KIOSK_ANALYZER_WORKERS = env_int("KIOSK_ANALYZER_WORKERS", 2, minimum=1)
 
 # --- Door outputs ---------------------------------------------------------------------------
 # The kinds of door output a gate can use. Integrators add theirs here (dotted class paths).

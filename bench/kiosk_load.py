@@ -223,6 +223,7 @@ def main() -> None:
     counts = [int(n) for n in args.sweep.split(",") if n] or [args.kiosks]
 
     django_setup(scratch_database=True)
+    from django.conf import settings
     from django.utils import timezone
 
     credentials, probes = prepare(max(counts), args.people)
@@ -295,6 +296,8 @@ def main() -> None:
                 "visit_seconds": args.visit,
                 "gap_seconds": args.gap,
                 "cpu_count": os.cpu_count(),
+                "analyzer": settings.KIOSK_FRAME_ANALYZER,
+                "analyzer_workers": settings.KIOSK_ANALYZER_WORKERS,
                 "runs": runs,
                 "largest_kiosk_count_holding_target": max(holding) if holding else 0,
             },

@@ -2,14 +2,18 @@
 
 The kiosk consumer awaits ``analyzer.analyze(...)`` and never runs the face engine on the
 event loop. Which analyser is used is a setting (``KIOSK_FRAME_ANALYZER``, a dotted class
-path); the default runs the engine in this process on a small thread pool. An analyser that
-sends frames to Celery workers only has to offer the same ``analyze`` coroutine.
+path): the default runs the engine in this process on a small thread pool;
+``ProcessPoolAnalyzer`` runs one engine per worker process to use every core. An analyser
+that sends frames to Celery workers only has to offer the same ``analyze`` coroutine.
 """
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+import logging
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Protocol
 
@@ -20,6 +24,8 @@ from django.utils.module_loading import import_string
 from recognition.engine import FaceEngine, get_engine
 from recognition.passages import Seen, Sighting
 from recognition.services import gallery_for, has_rival_face
+
+logger = logging.getLogger(__name__)
 
 
 class FrameAnalyzer(Protocol):
@@ -72,13 +78,10 @@ def frame_sighting(
     )
 
 
-class EmbeddedAnalyzer:
-    """The engine in this process, on ``KIOSK_ANALYZER_THREADS`` worker threads."""
+class _PoolAnalyzer:
+    """Runs :func:`frame_sighting` on an executor, so the event loop never waits for it."""
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(
-            max_workers=settings.KIOSK_ANALYZER_THREADS, thread_name_prefix="frame-analyzer"
-        )
+    _pool: Executor
 
     async def analyze(
         self, data: bytes, *, at: float, identify: bool, check_liveness: bool
@@ -87,6 +90,57 @@ class EmbeddedAnalyzer:
             frame_sighting, data, at=at, identify=identify, check_liveness=check_liveness
         )
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+
+
+class EmbeddedAnalyzer(_PoolAnalyzer):
+    """The default: the engine in this process, on ``KIOSK_ANALYZER_WORKERS`` threads."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.KIOSK_ANALYZER_WORKERS, thread_name_prefix="frame-analyzer"
+        )
+
+
+class ProcessPoolAnalyzer:
+    """The engine in ``KIOSK_ANALYZER_WORKERS`` processes beside this one, an engine each:
+    dlib's network holds Python's GIL, so only processes put more than one core to work.
+    Each process reads the gallery from the database like any other process does. A worker
+    that dies costs the frames it held; the pool is started again for the next frames."""
+
+    def __init__(self) -> None:
+        self._pool = self._start()
+
+    @staticmethod
+    def _start() -> ProcessPoolExecutor:
+        from recognition import analyzer_process
+
+        return ProcessPoolExecutor(
+            max_workers=settings.KIOSK_ANALYZER_WORKERS,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=analyzer_process.start,
+        )
+
+    async def analyze(
+        self, data: bytes, *, at: float, identify: bool, check_liveness: bool
+    ) -> Sighting:
+        from recognition import analyzer_process
+
+        work = partial(
+            analyzer_process.sighting,
+            data,
+            at=at,
+            identify=identify,
+            check_liveness=check_liveness,
+        )
+        pool = self._pool
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, work)
+        except BrokenProcessPool:
+            if self._pool is pool:
+                logger.error("A frame analyser process died; starting the pool again.")
+                self._pool = self._start()
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 _analyzers: dict[str, FrameAnalyzer] = {}

@@ -136,3 +136,14 @@ def test_admin_schedule_editor_reports_overlaps_in_place(client, manager):
     form["windows-1-start"] = "12:00"
     assert client.post(reverse("admin:gates_schedule_add"), form).status_code == 302
     assert Schedule.objects.get(name="Clash").windows.count() == 2
+
+
+def test_demo_offers_a_kiosk_pairing_link_until_the_kiosk_is_paired(client, capsys):
+    call_command("load_demo")
+    line = next(x for x in capsys.readouterr().out.splitlines() if "/kiosk/pair/" in x)
+    url = next(word for word in line.split() if "/kiosk/pair/" in word)
+    assert client.post(url.split("8000", 1)[1]).status_code == 302
+    assert client.get("/kiosk/").status_code == 200
+    call_command("load_demo")
+    output = capsys.readouterr().out
+    assert "/kiosk/pair/" not in output and "is paired" in output

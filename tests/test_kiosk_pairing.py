@@ -117,3 +117,42 @@ def test_status_is_online_only_while_the_heartbeat_is_recent():
     assert kiosks.kiosk_status(kiosk, now=later) == "offline"
     kiosks.kiosk_revoke(kiosk=kiosk)
     assert kiosks.kiosk_status(kiosk) == "revoked"
+
+
+def test_admin_adding_a_kiosk_shows_its_pairing_link_once(client, manager):
+    gate = GateFactory()
+    client.force_login(manager)
+    response = client.post(
+        "/admin/recognition/kiosk/add/", {"name": "Lobby", "gate": gate.pk}, follow=True
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Pairing link for Lobby" in text and "/kiosk/pair/" in text
+    listing = client.get("/admin/recognition/kiosk/").content.decode()
+    assert "pairing" in listing and "/kiosk/pair/" not in listing
+
+
+def test_admin_revoke_action(client, manager):
+    kiosk, _ = kiosks.kiosk_create(gate=GateFactory())
+    client.force_login(manager)
+    client.post(
+        "/admin/recognition/kiosk/",
+        {"action": "revoke", "_selected_action": [kiosk.pk]},
+    )
+    kiosk.refresh_from_db()
+    assert kiosk.revoked_at is not None
+
+
+@pytest.mark.parametrize("role", ["manager", "auditor", "desk"])
+def test_every_role_reads_kiosks_and_events_and_nobody_edits_events(client, users, role):
+    client.force_login(users[role])
+    assert client.get("/admin/recognition/kiosk/").status_code == 200
+    assert client.get("/admin/recognition/accessevent/").status_code == 200
+    assert client.get("/admin/recognition/accessevent/add/").status_code == 403
+    can_add_kiosk = client.get("/admin/recognition/kiosk/add/").status_code == 200
+    assert can_add_kiosk == (role == "manager")
+
+
+def test_outsiders_see_no_kiosks(client, outsider):
+    client.force_login(outsider)
+    assert client.get("/admin/recognition/kiosk/").status_code == 403

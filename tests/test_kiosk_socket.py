@@ -266,6 +266,19 @@ async def frames_until_decision(socket, frame: bytes, *, limit=6) -> tuple[list[
     raise AssertionError(f"no decision after {limit} frames: {replies}")
 
 
+def decision_for(credential: str, frame: bytes) -> dict:
+    """Open the kiosk's socket, send ``frame`` until a decision comes, and return it."""
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        _, decision = await frames_until_decision(socket, frame)
+        await socket.disconnect()
+        return decision
+
+    return run(scenario)
+
+
 async def frames_without_decision(socket, frame: bytes, count: int) -> list[dict]:
     replies = []
     for _ in range(count):
@@ -314,14 +327,7 @@ def test_a_stranger_is_denied_as_unknown(people_and_gate):
     _, gate = people_and_gate
     _, credential = paired(gate)
 
-    async def scenario():
-        socket, _ = await open_socket(credential)
-        await socket.receive_json_from()
-        _, decision = await frames_until_decision(socket, camera_jpeg(UNIT / "img34.jpg"))
-        await socket.disconnect()
-        return decision
-
-    decision = run(scenario)
+    decision = decision_for(credential, camera_jpeg(UNIT / "img34.jpg"))
     assert decision["state"] == "denied" and decision["reason"] == "unknown_face"
     assert decision["message"] == "Not recognised." and decision["name"] == ""
     event = AccessEvent.objects.get()
@@ -333,14 +339,7 @@ def test_two_people_at_once_are_asked_to_step_up_one_at_a_time(people_and_gate):
     _, gate = people_and_gate
     _, credential = paired(gate)
 
-    async def scenario():
-        socket, _ = await open_socket(credential)
-        await socket.receive_json_from()
-        _, decision = await frames_until_decision(socket, camera_jpeg(UNIT / "couple.jpg"))
-        await socket.disconnect()
-        return decision
-
-    decision = run(scenario)
+    decision = decision_for(credential, camera_jpeg(UNIT / "couple.jpg"))
     assert decision["reason"] == "several_faces"
     assert decision["message"] == "Please step up one at a time."
 
@@ -355,21 +354,14 @@ def test_a_photo_of_an_enrolled_person_is_refused_where_liveness_is_required(peo
     _, credential = paired(gate)
     spoof = (samples / "image_F2.jpg").read_bytes()  # Tess, re-captured from a screen
 
-    async def scenario():
-        socket, _ = await open_socket(credential)
-        await socket.receive_json_from()
-        _, decision = await frames_until_decision(socket, spoof)
-        await socket.disconnect()
-        return decision
-
-    decision = run(scenario)
+    decision = decision_for(credential, spoof)
     assert decision["state"] == "denied" and decision["reason"] == "spoof_suspected"
     event = AccessEvent.objects.get()
     assert event.person == tess and event.liveness < 0.5 and not event.door_opened
 
     gate.liveness_required = False  # the per-gate switch
     gate.save()
-    assert run(scenario)["reason"] == "granted"
+    assert decision_for(credential, spoof)["reason"] == "granted"
 
 
 def test_the_rules_decide_after_recognition(people_and_gate):
@@ -378,14 +370,7 @@ def test_the_rules_decide_after_recognition(people_and_gate):
     ada.save()
     _, credential = paired(gate)
 
-    async def scenario():
-        socket, _ = await open_socket(credential)
-        await socket.receive_json_from()
-        _, decision = await frames_until_decision(socket, camera_jpeg(UNIT / "img6.jpg"))
-        await socket.disconnect()
-        return decision
-
-    decision = run(scenario)
+    decision = decision_for(credential, camera_jpeg(UNIT / "img6.jpg"))
     assert decision["reason"] == "person_inactive" and decision["name"] == ""
     assert AccessEvent.objects.get().person == ada
 
@@ -427,14 +412,7 @@ def test_the_webhook_door_is_signed_and_fails_secure(
     gate.save()
     _, credential = paired(gate)
 
-    async def scenario():
-        socket, _ = await open_socket(credential)
-        await socket.receive_json_from()
-        _, decision = await frames_until_decision(socket, camera_jpeg(UNIT / "img6.jpg"))
-        await socket.disconnect()
-        return decision
-
-    decision = run(scenario)
+    decision = decision_for(credential, camera_jpeg(UNIT / "img6.jpg"))
     event = AccessEvent.objects.get()
     (headers, body), *more = handler.received
     assert not more

@@ -17,3 +17,20 @@ class Command(BaseCommand):
             self.stdout.write(
                 "(kept from the first run; a password changed since then is not shown)"
             )
+        self._demo_kiosk()
+
+    def _demo_kiosk(self) -> None:
+        """A kiosk at the main entrance; while it is unpaired, a fresh pairing link each run."""
+        from gates.models import Gate
+        from recognition.kiosks import kiosk_pairing_link_new, pairing_url
+        from recognition.models import Kiosk
+
+        gate = Gate.objects.filter(slug="main-entrance").first()
+        if gate is None:
+            return
+        kiosk, _ = Kiosk.objects.get_or_create(name="Main entrance tablet", defaults={"gate": gate})
+        if kiosk.credential_hash and not kiosk.revoked_at:
+            self.stdout.write(f"Kiosk “{kiosk}” is paired (new links: admin, or kiosk_create).")
+            return
+        url = pairing_url(kiosk_pairing_link_new(kiosk=kiosk))
+        self.stdout.write(f"Kiosk for the main entrance: open {url} on the tablet (once).")
