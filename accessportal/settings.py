@@ -344,9 +344,9 @@ KIOSK_AGREE_FRAMES = env_int("KIOSK_AGREE_FRAMES", 2, minimum=1)
 KIOSK_AGREE_WINDOW = env_int("KIOSK_AGREE_WINDOW", 3, minimum=1)
 KIOSK_AGREE_SECONDS = env_float("KIOSK_AGREE_SECONDS", 1.5, maximum=60)
 KIOSK_LEAVE_SECONDS = env_float("KIOSK_LEAVE_SECONDS", 1.5, maximum=60)
-# While a passage is decided the face is identified again this often, so that the next
-# person in a queue gets a passage of their own.
-KIOSK_RECHECK_SECONDS = env_float("KIOSK_RECHECK_SECONDS", 1.0, maximum=60)
+# While a passage is decided, a face is identified again when it moves or reappears, and at
+# least this often, so that the next person in a queue gets a passage of their own.
+KIOSK_RECHECK_SECONDS = env_float("KIOSK_RECHECK_SECONDS", 3.0, maximum=60)
 # Where frames are analysed: in this process on a thread pool (the default),
 # "recognition.analyzers.ProcessPoolAnalyzer" (one engine per worker process: every core
 # works, each process holds its own models), or any class with the same interface.

@@ -22,7 +22,7 @@ from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 from recognition.engine import FaceEngine, get_engine
-from recognition.passages import Seen, Sighting
+from recognition.passages import STILL_OVERLAP, Box, Seen, Sighting, overlap
 from recognition.services import gallery_for, has_rival_face
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 class FrameAnalyzer(Protocol):
     async def analyze(
-        self, data: bytes, *, at: float, identify: bool, check_liveness: bool
+        self, data: bytes, *, at: float, check_liveness: bool, still_at: Box | None = None
     ) -> Sighting:
         """Raises ``recognition.engine.ImageError`` for bytes that are not a readable image."""
         ...
@@ -40,27 +40,31 @@ def frame_sighting(
     data: bytes,
     *,
     at: float,
-    identify: bool,
     check_liveness: bool,
+    still_at: Box | None = None,
     engine: FaceEngine | None = None,
 ) -> Sighting:
-    """Analyse one frame (blocking). With ``identify`` false only faces are counted."""
+    """Analyse one frame (blocking). With ``still_at``, a largest face that has not moved
+    from that box is only counted, not identified (the passage already knows who it is)."""
     engine = engine or get_engine()
-    # Most frames at a door show nobody, and a decided passage only needs to know when the
-    # face has gone: a cheap presence check answers both; only a face to identify costs more.
+    # Most frames at a door show nobody, and a decided passage only needs to know whether the
+    # same face is still there: a cheap presence check answers both.
     presence = engine.read_faces(data)
     if not presence.faces:
         return Sighting(at=at, seen=Seen.NOTHING)
-    if not identify:
-        return Sighting(at=at, seen=Seen.UNUSABLE, faces=len(presence.faces))
+    width, height = presence.size
+    face = presence.faces[0]
+    box = (face.x / width, face.y / height, face.w / width, face.h / height)
+    faces = len(presence.faces)
+    if still_at is not None and overlap(box, still_at) >= STILL_OVERLAP:
+        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box)
     reading = engine.read(data, check_liveness=check_liveness)
-    faces = len(reading.faces)
     if not reading.faces:
         return Sighting(at=at, seen=Seen.NOTHING)
     if reading.embedding is None:  # the largest face is too small: still far away
-        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces)
+        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box)
     if has_rival_face(reading):
-        return Sighting(at=at, seen=Seen.SEVERAL, faces=faces)
+        return Sighting(at=at, seen=Seen.SEVERAL, faces=faces, box=box)
     close_old_connections()  # the gallery looks for enrolment changes in the database
     match = gallery_for(engine).identify(
         reading.embedding,
@@ -71,6 +75,7 @@ def frame_sighting(
         at=at,
         seen=Seen.PERSON if match.person_id is not None else Seen.UNKNOWN,
         faces=faces,
+        box=box,
         person_id=match.person_id,
         distance=match.distance,
         margin=match.margin,
@@ -84,10 +89,10 @@ class _PoolAnalyzer:
     _pool: Executor
 
     async def analyze(
-        self, data: bytes, *, at: float, identify: bool, check_liveness: bool
+        self, data: bytes, *, at: float, check_liveness: bool, still_at: Box | None = None
     ) -> Sighting:
         work = partial(
-            frame_sighting, data, at=at, identify=identify, check_liveness=check_liveness
+            frame_sighting, data, at=at, check_liveness=check_liveness, still_at=still_at
         )
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
 
@@ -121,7 +126,7 @@ class ProcessPoolAnalyzer:
         )
 
     async def analyze(
-        self, data: bytes, *, at: float, identify: bool, check_liveness: bool
+        self, data: bytes, *, at: float, check_liveness: bool, still_at: Box | None = None
     ) -> Sighting:
         from recognition import analyzer_process
 
@@ -129,8 +134,8 @@ class ProcessPoolAnalyzer:
             analyzer_process.sighting,
             data,
             at=at,
-            identify=identify,
             check_liveness=check_liveness,
+            still_at=still_at,
         )
         pool = self._pool
         try:

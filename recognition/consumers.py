@@ -145,8 +145,8 @@ class KioskConsumer(AsyncWebsocketConsumer):
                 sighting = await analyzer.analyze(
                     data,
                     at=now,
-                    identify=self.tracker.wants_identity(now),
                     check_liveness=self.kiosk.liveness_required,
+                    still_at=self.tracker.still_box(now),
                 )
             except ImageError as error:
                 await self._error("bad_frame", str(error), frame=frame)

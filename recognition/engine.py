@@ -93,6 +93,7 @@ class FaceReading:
     yaw: float | None = None  # nose offset from the eyes' midpoint, in eye distances
     problem: str | None = None  # no_face, face_too_small; None when embedded
     timings_ms: dict[str, float] = field(default_factory=dict)
+    size: tuple[int, int] | None = None  # (width, height) of the pixels the boxes are in
 
     @property
     def face(self) -> FaceBox | None:
@@ -259,7 +260,12 @@ class FaceEngine:
             started = time.perf_counter()
             faces = self.detect(image)
             timings["detect"] = (time.perf_counter() - started) * 1000
-        return FaceReading(faces=faces, timings_ms=timings, problem=None if faces else "no_face")
+        return FaceReading(
+            faces=faces,
+            timings_ms=timings,
+            problem=None if faces else "no_face",
+            size=(image.shape[1], image.shape[0]),
+        )
 
     def read(self, data: bytes, *, check_liveness: bool | None = None) -> FaceReading:
         """Decode the bytes and analyse the largest face. Raises ImageError for bad bytes."""

@@ -4,9 +4,9 @@ A *passage* is one person stepping up to a gate. It starts when a face is seen, 
 decision once enough recent frames agree on who it is (``AgreementRule``), and ends when no
 face has been seen for ``leave_seconds``. While a decided passage lasts, nothing is decided
 again: a person who stays in front of the camera is not granted over and over. The kiosk then
-mostly only needs to know whether a face is still there; once every ``recheck_seconds`` it
-identifies the face again (``PassageTracker.wants_identity``), so that the next person in a
-queue, stepping up without a gap, starts a passage of their own.
+mostly only needs to know whether the same face is still there: it identifies the face again
+only when it moved (``PassageTracker.still_box``), vanished and came back, or
+``recheck_seconds`` went by, so that the next person in a queue starts a passage of their own.
 
 Times are seconds on any monotonic clock, passed in by the caller.
 """
@@ -17,6 +17,18 @@ import enum
 from collections import deque
 from dataclasses import dataclass, field
 from statistics import fmean
+
+Box = tuple[float, float, float, float]  # x, y, width, height as fractions of the frame
+STILL_OVERLAP = 0.5  # a face box overlapping the last identified one this much has not moved
+
+
+def overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes (0: apart, 1: the same)."""
+    width = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    height = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    common = width * height
+    union = a[2] * a[3] + b[2] * b[3] - common
+    return common / union if union > 0 else 0.0
 
 
 class Seen(enum.Enum):
@@ -34,6 +46,7 @@ class Sighting:
     at: float
     seen: Seen
     faces: int = 0
+    box: Box | None = None  # the largest face
     person_id: int | None = None
     distance: float | None = None
     margin: float | None = None
@@ -93,13 +106,16 @@ class PassageTracker:
     _decided: tuple[Seen, int | None] | None = None
     _before: tuple[Seen, int | None] | None = None  # decided earlier while the face stayed
     _identified_at: float = float("-inf")
+    _identified_box: Box | None = None  # where the face was when last identified
 
-    def wants_identity(self, now: float) -> bool:
-        """Whether the next frame needs identifying; while a decided passage lasts a face
-        count is enough, but for a re-check every ``recheck_seconds``."""
+    def still_box(self, now: float) -> Box | None:
+        """While a decided passage lasts: the box of the face last identified. A face still
+        there needs no identifying. None means: identify any face in the next frame."""
         if self.state is not PassageState.DECIDED:
-            return True
-        return now - self._identified_at >= self.recheck_seconds
+            return None
+        if now - self._identified_at >= self.recheck_seconds:
+            return None
+        return self._identified_box
 
     def observe(self, sighting: Sighting) -> Agreement | None:
         """Take one frame's sighting; return the agreement when this frame completes one."""
@@ -109,7 +125,9 @@ class PassageTracker:
             self._end_passage()
             return None
         if sighting.opinion is not None:
-            self._identified_at = sighting.at
+            self._identified_at, self._identified_box = sighting.at, sighting.box
+        elif not sighting.has_face:
+            self._identified_box = None  # gone, if only for a frame: identify whoever comes
         if self.state is PassageState.DECIDED and sighting.opinion not in (None, self._decided):
             # Somebody else may have stepped up: a passage of their own starts here. If the
             # frames then agree on the one already decided, it was a flicker, not a new person.

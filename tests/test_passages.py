@@ -9,14 +9,19 @@ from recognition.passages import (
     PassageTracker,
     Seen,
     Sighting,
+    overlap,
 )
 
+HERE = (0.3, 0.2, 0.4, 0.5)
+THERE = (0.0, 0.0, 0.3, 0.4)
 
-def person(at, person_id=7, distance=0.4, liveness=0.9):
+
+def person(at, person_id=7, distance=0.4, liveness=0.9, box=HERE):
     return Sighting(
         at=at,
         seen=Seen.PERSON,
         faces=1,
+        box=box,
         person_id=person_id,
         distance=distance,
         margin=0.2,
@@ -43,7 +48,7 @@ def test_two_agreeing_frames_decide_once_with_the_evidence():
     agreement = t.observe(person(0.2, distance=0.5, liveness=1.0))
     assert agreement.person_id == 7 and agreement.frames == 2
     assert agreement.distance == pytest.approx(0.45) and agreement.liveness == pytest.approx(0.9)
-    assert t.state is PassageState.DECIDED and not t.wants_identity(0.3)
+    assert t.state is PassageState.DECIDED and t.still_box(0.3) == HERE
 
 
 def test_a_person_who_stays_is_not_decided_again():
@@ -55,14 +60,24 @@ def test_a_person_who_stays_is_not_decided_again():
     assert t.state is PassageState.DECIDED
 
 
-def test_while_decided_the_face_is_identified_again_now_and_then():
+def test_while_decided_a_face_is_identified_again_only_when_it_moved_or_time_passed():
     t = tracker()
-    t.recheck_seconds = 1.0
+    t.recheck_seconds = 3.0
+    assert t.still_box(0.0) is None  # before a decision every face is identified
     t.observe(person(0.0))
     t.observe(person(0.2))
-    assert not t.wants_identity(0.8) and t.wants_identity(1.2)
-    assert t.observe(person(1.2)) is None  # the same person, still there
-    assert not t.wants_identity(1.5)
+    assert t.still_box(0.8) == HERE  # a face still here is only counted
+    assert t.still_box(3.3) is None  # but re-checked now and then
+    assert t.observe(person(3.3, box=THERE)) is None  # the same person, moved
+    assert t.still_box(3.5) == THERE
+    t.observe(nothing(3.6))  # gone for a frame: whoever comes next is identified
+    assert t.still_box(3.7) is None and t.state is PassageState.DECIDED
+
+
+def test_boxes_overlap():
+    assert overlap(HERE, HERE) == pytest.approx(1.0)
+    assert overlap(HERE, THERE) == 0.0
+    assert 0.3 < overlap((0, 0, 1, 1), (0.5, 0, 1, 1)) < 0.34
 
 
 def test_the_next_person_in_a_queue_gets_a_passage_without_a_gap():
@@ -70,7 +85,7 @@ def test_the_next_person_in_a_queue_gets_a_passage_without_a_gap():
     t.observe(person(0.0, person_id=1))
     assert t.observe(person(0.2, person_id=1)).person_id == 1
     assert t.observe(person(1.3, person_id=2)) is None  # a different face at a re-check
-    assert t.state is PassageState.DETECTING and t.wants_identity(1.4)
+    assert t.state is PassageState.DETECTING and t.still_box(1.4) is None
     assert t.observe(person(1.5, person_id=2)).person_id == 2
 
 
