@@ -48,6 +48,23 @@ class GalleryData:
         people, starts = np.unique(ids, return_index=True)
         return cls(vecs, np.einsum("ij,ij->i", vecs, vecs), ids, starts, people)
 
+    def appended(self, added: GalleryData) -> GalleryData:
+        """This gallery with ``added`` after it. When every added person is new and sorts
+        last (new people get larger ids: the usual enrolment), nothing is sorted or
+        recomputed; the arrays are only extended. Otherwise the whole gallery is rebuilt."""
+        if len(self.people) and len(added.people) and added.people[0] <= self.people[-1]:
+            return GalleryData.build(
+                np.concatenate([self.person_ids, added.person_ids]),
+                np.concatenate([self.vectors, added.vectors]),
+            )
+        return GalleryData(
+            np.concatenate([self.vectors, added.vectors]),
+            np.concatenate([self.squared_norms, added.squared_norms]),
+            np.concatenate([self.person_ids, added.person_ids]),
+            np.concatenate([self.starts, added.starts + len(self.person_ids)]),
+            np.concatenate([self.people, added.people]),
+        )
+
 
 def identify(data: GalleryData, embedding: np.ndarray, *, threshold: float, margin: float) -> Match:
     if len(data.people) == 0:
@@ -126,11 +143,7 @@ class Gallery:
         if any(r[0] in self._row_ids for r in rows) or count + len(rows) != fingerprint[0]:
             return False  # a row changed or went away: only a full reload is right
         if rows:
-            added = _build(rows)
-            self._data = GalleryData.build(
-                np.concatenate([self._data.person_ids, added.person_ids]),
-                np.concatenate([self._data.vectors, added.vectors]),
-            )
+            self._data = self._data.appended(_build(rows))
             self._row_ids.update(r[0] for r in rows)
         return True
 

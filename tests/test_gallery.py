@@ -104,3 +104,29 @@ def test_changes_are_looked_for_at_most_once_per_interval(
     with django_assert_num_queries(0):  # the next ones, within the hour, do not
         for _ in range(5):
             gallery.identify(np.zeros(128, np.float32), threshold=0.6, margin=0.05)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([3, 3, 5], [7, 9, 9]),  # new people, larger ids: extended without sorting
+        ([3, 5], [4, 5]),  # a new photo of a known person, and an id in between: rebuilt
+        ([], [2, 2]),  # an empty gallery
+    ],
+)
+def test_appending_gives_the_same_gallery_as_building_at_once(before, after):
+    rng = np.random.default_rng(1)
+    old_vectors = rng.normal(size=(len(before), 4)).astype(np.float32)
+    new_vectors = rng.normal(size=(len(after), 4)).astype(np.float32)
+    appended = GalleryData.build(np.array(before, dtype=np.int64), old_vectors).appended(
+        GalleryData.build(np.array(after, dtype=np.int64), new_vectors)
+    )
+    whole = GalleryData.build(
+        np.array(before + after, dtype=np.int64), np.concatenate([old_vectors, new_vectors])
+    )
+    for field in ("person_ids", "starts", "people", "vectors", "squared_norms"):
+        np.testing.assert_allclose(getattr(appended, field), getattr(whole, field), rtol=1e-6)
+    for probe in rng.normal(size=(5, 4)).astype(np.float32):
+        assert identify(appended, probe, threshold=3, margin=0.01) == identify(
+            whole, probe, threshold=3, margin=0.01
+        )
