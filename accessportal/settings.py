@@ -307,9 +307,17 @@ FACE_ENGINE_BACKEND = env_choice(
 # works on a machine that reaches only PyPI; slower and weaker on turned faces).
 FACE_DETECTOR = env_choice("FACE_DETECTOR", "auto", ("auto", "yunet", "dlib"))
 FACE_DETECTOR_SCORE = env_float("FACE_DETECTOR_SCORE", 0.9, maximum=1.0)
-# dlib's ResNet distances (Euclidean on 128-d descriptors); see bench/accuracy.py.
-FACE_MATCH_THRESHOLD = env_float("FACE_MATCH_THRESHOLD", 0.6, maximum=2.0)
-FACE_MATCH_MARGIN = env_float("FACE_MATCH_MARGIN", 0.05, maximum=2.0)
+# Distances between dlib's 128-d descriptors: euclidean, or cosine (1 - cosine similarity).
+# Each metric has its own threshold and margin, calibrated on the labelled pairs
+# (bench/accuracy.py); set ACCESSPORTAL_FACE_MATCH_THRESHOLD/_MARGIN to override them.
+FACE_DISTANCE_METRIC = env_choice("FACE_DISTANCE_METRIC", "euclidean", ("euclidean", "cosine"))
+FACE_MATCH_DEFAULTS = {"euclidean": (0.6, 0.05), "cosine": (0.075, 0.012)}
+FACE_MATCH_THRESHOLD = env_float(
+    "FACE_MATCH_THRESHOLD", FACE_MATCH_DEFAULTS[FACE_DISTANCE_METRIC][0], maximum=2.0
+)
+FACE_MATCH_MARGIN = env_float(
+    "FACE_MATCH_MARGIN", FACE_MATCH_DEFAULTS[FACE_DISTANCE_METRIC][1], maximum=2.0
+)
 FACE_LIVENESS = env_bool("FACE_LIVENESS", True)
 # How often each process looks for enrolment changes made by any process (seconds).
 FACE_GALLERY_CHECK_SECONDS = env_float("FACE_GALLERY_CHECK_SECONDS", 1.0, maximum=3600)

@@ -9,6 +9,11 @@ a stale gallery entry can only ever name nobody.
 
 A match needs the best person's distance under the threshold *and* the next person further
 away by at least the margin. Otherwise the answer is "unknown": never "the nearest wins".
+
+Distances are ``euclidean`` (on the embeddings as they are) or ``cosine`` (1 - cosine
+similarity), by ``FACE_DISTANCE_METRIC``; each has its own calibrated threshold and margin
+(``bench/accuracy.py``). Stored embeddings are the same for both: switching needs no
+re-enrolment.
 """
 
 from __future__ import annotations
@@ -33,6 +38,21 @@ class Match:
     reason: str  # match, no_match, ambiguous, empty_gallery
 
 
+METRICS = ("euclidean", "cosine")
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1)
+
+
+def pair_distance(a: np.ndarray, b: np.ndarray, metric: str) -> float:
+    """The distance between two embeddings, as the gallery measures it."""
+    if metric == "cosine":
+        return float(1 - _unit(a) @ _unit(b))
+    return float(np.linalg.norm(a - b))
+
+
 @dataclass(frozen=True)
 class GalleryData:
     vectors: np.ndarray  # (n, d) float32
@@ -40,13 +60,19 @@ class GalleryData:
     person_ids: np.ndarray  # (n,) sorted, so each person's rows are contiguous
     starts: np.ndarray  # first row of each person
     people: np.ndarray  # the person of each group of rows
+    metric: str = "euclidean"  # with "cosine" the vectors are stored at unit length
 
     @classmethod
-    def build(cls, person_ids: np.ndarray, vectors: np.ndarray) -> GalleryData:
+    def build(
+        cls, person_ids: np.ndarray, vectors: np.ndarray, metric: str = "euclidean"
+    ) -> GalleryData:
+        if metric not in METRICS:
+            raise ValueError(f"unknown distance metric {metric!r}; use one of {METRICS}")
         order = np.argsort(person_ids, kind="stable")
+        vectors = _unit(vectors) if metric == "cosine" else vectors
         ids, vecs = person_ids[order], np.ascontiguousarray(vectors[order], dtype=np.float32)
         people, starts = np.unique(ids, return_index=True)
-        return cls(vecs, np.einsum("ij,ij->i", vecs, vecs), ids, starts, people)
+        return cls(vecs, np.einsum("ij,ij->i", vecs, vecs), ids, starts, people, metric)
 
     def appended(self, added: GalleryData) -> GalleryData:
         """This gallery with ``added`` after it. When every added person is new and sorts
@@ -56,6 +82,7 @@ class GalleryData:
             return GalleryData.build(
                 np.concatenate([self.person_ids, added.person_ids]),
                 np.concatenate([self.vectors, added.vectors]),
+                self.metric,
             )
         return GalleryData(
             np.concatenate([self.vectors, added.vectors]),
@@ -63,6 +90,7 @@ class GalleryData:
             np.concatenate([self.person_ids, added.person_ids]),
             np.concatenate([self.starts, added.starts + len(self.person_ids)]),
             np.concatenate([self.people, added.people]),
+            self.metric,
         )
 
 
@@ -70,8 +98,12 @@ def identify(data: GalleryData, embedding: np.ndarray, *, threshold: float, marg
     if len(data.people) == 0:
         return Match(None, None, None, "empty_gallery")
     probe = np.asarray(embedding, dtype=np.float32)
+    if data.metric == "cosine":
+        probe = _unit(probe)
     squared = data.squared_norms - 2 * (data.vectors @ probe) + float(probe @ probe)
-    per_person = np.sqrt(np.maximum(np.minimum.reduceat(squared, data.starts), 0))
+    nearest = np.maximum(np.minimum.reduceat(squared, data.starts), 0)
+    # Between unit vectors |a - b|² = 2 - 2 cos(a, b), so the cosine distance is half of it.
+    per_person = nearest / 2 if data.metric == "cosine" else np.sqrt(nearest)
     if len(per_person) == 1:
         best, best_distance, gap = 0, float(per_person[0]), None
     else:
@@ -87,21 +119,24 @@ def identify(data: GalleryData, embedding: np.ndarray, *, threshold: float, marg
     return Match(int(data.people[best]), best_distance, gap, "match")
 
 
-def _build(rows: list[tuple[int, int, bytes]]) -> GalleryData:
+def _build(rows: list[tuple[int, int, bytes]], metric: str) -> GalleryData:
     ids = np.array([r[1] for r in rows], dtype=np.int64)
     if not rows:
-        return GalleryData.build(ids, np.zeros((0, 128), np.float32))
-    return GalleryData.build(ids, np.stack([embedding_decrypt(r[2]) for r in rows]))
+        return GalleryData.build(ids, np.zeros((0, 128), np.float32), metric)
+    return GalleryData.build(ids, np.stack([embedding_decrypt(r[2]) for r in rows]), metric)
 
 
 class Gallery:
     """The enrolled embeddings of one model, kept in step with the database."""
 
-    def __init__(self, model_name: str, *, check_every: float | None = None) -> None:
+    def __init__(
+        self, model_name: str, *, metric: str = "euclidean", check_every: float | None = None
+    ) -> None:
         self.model_name = model_name
+        self.metric = metric
         self._check_every = check_every  # None: the FACE_GALLERY_CHECK_SECONDS setting
         self._checked_at = float("-inf")
-        self._data = GalleryData.build(np.zeros(0, dtype=np.int64), np.zeros((0, 128), np.float32))
+        self._data = _build([], metric)
         self._fingerprint: tuple[int, object] | None = None
         self._row_ids: set[int] = set()
         self._lock = threading.Lock()
@@ -127,7 +162,7 @@ class Gallery:
             if not self._append_newer(fingerprint):
                 rows = list(self._enrolled().values_list("id", "person_id", "embedding"))
                 self._row_ids = {r[0] for r in rows}
-                self._data = _build(rows)
+                self._data = _build(rows, self.metric)
             self._fingerprint = fingerprint
         return True
 
@@ -143,7 +178,7 @@ class Gallery:
         if any(r[0] in self._row_ids for r in rows) or count + len(rows) != fingerprint[0]:
             return False  # a row changed or went away: only a full reload is right
         if rows:
-            self._data = self._data.appended(_build(rows))
+            self._data = self._data.appended(_build(rows, self.metric))
             self._row_ids.update(r[0] for r in rows)
         return True
 

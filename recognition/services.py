@@ -21,13 +21,14 @@ DOMINANT_AREA_RATIO = 2.5
 MIN_SHARPNESS = 15.0
 MAX_YAW = 0.35
 
-_galleries: dict[str, Gallery] = {}
+_galleries: dict[str, Gallery] = {}  # by model and distance metric
 
 
 def gallery_for(engine: FaceEngine) -> Gallery:
-    if engine.model_name not in _galleries:
-        _galleries[engine.model_name] = Gallery(engine.model_name)
-    return _galleries[engine.model_name]
+    key = f"{engine.model_name}/{settings.FACE_DISTANCE_METRIC}"
+    if key not in _galleries:
+        _galleries[key] = Gallery(engine.model_name, metric=settings.FACE_DISTANCE_METRIC)
+    return _galleries[key]
 
 
 @dataclass(frozen=True)

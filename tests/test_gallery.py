@@ -130,3 +130,21 @@ def test_appending_gives_the_same_gallery_as_building_at_once(before, after):
         assert identify(appended, probe, threshold=3, margin=0.01) == identify(
             whole, probe, threshold=3, margin=0.01
         )
+
+
+def test_cosine_distance_ignores_length_and_matches_pair_distance():
+    from recognition.gallery import pair_distance
+
+    rows = {1: [[1.0, 0.0]], 2: [[0.0, 3.0]]}
+    ids = np.array([1, 2])
+    data = GalleryData.build(ids, np.array([[1.0, 0.0], [0.0, 3.0]], np.float32), "cosine")
+    probe = np.array([10.0, 1.0], np.float32)  # long, and close in angle to person 1
+    match = identify(data, probe, threshold=0.05, margin=0.01)
+    assert match.person_id == 1
+    assert match.distance == pytest.approx(pair_distance(probe, np.array([1.0, 0.0]), "cosine"))
+    assert match.distance + match.margin == pytest.approx(
+        pair_distance(probe, np.array([0.0, 3.0]), "cosine"), abs=1e-6
+    )
+    assert identify(gallery(rows), probe, threshold=0.05, margin=0.01).person_id is None
+    with pytest.raises(ValueError, match="metric"):
+        GalleryData.build(ids, np.zeros((2, 2), np.float32), "manhattan")

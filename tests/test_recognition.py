@@ -82,6 +82,20 @@ def test_strangers_are_unknown_not_the_nearest_person(enrolled_people):
         assert result.match.reason in {"no_match", "ambiguous"}
 
 
+def test_the_cosine_metric_recognises_and_refuses_the_same_faces(enrolled_people, settings):
+    settings.FACE_DISTANCE_METRIC = "cosine"
+    settings.FACE_MATCH_THRESHOLD, settings.FACE_MATCH_MARGIN = settings.FACE_MATCH_DEFAULTS[
+        "cosine"
+    ]
+    for label, (_, others) in ENROLLED.items():
+        for name in others:
+            result = identify(name, check_liveness=False)
+            assert result.person == enrolled_people[label], (name, result.match)
+            assert result.match.distance < 0.075
+    for name in STRANGERS:
+        assert identify(name, check_liveness=False).person is None, name
+
+
 def test_spoof_samples_are_flagged_and_a_live_face_is_not(face_engine):
     samples = FACES / "silent-face-samples"
     liveness = {
