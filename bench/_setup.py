@@ -65,3 +65,33 @@ def identities() -> dict[str, list[str]]:
         groups.setdefault(root(name), []).append(name)
     number = lambda n: int("".join(c for c in n if c.isdigit()) or 0)  # noqa: E731
     return {f"person{i:02d}": sorted(g, key=number) for i, g in enumerate(groups.values())}
+
+
+def percentiles(
+    values: list[float], quantiles: tuple[int, ...] = (50, 95), digits: int = 1
+) -> dict[str, float | None]:
+    """{"p50": ..., "p95": ...} of the values (None for each when there are none)."""
+    import numpy as np
+
+    return {
+        f"p{q}": round(float(np.percentile(values, q)), digits) if values else None
+        for q in quantiles
+    }
+
+
+def camera_jpeg(path: Path | None, *, background: tuple[int, int, int] = (0, 0, 0)) -> bytes:
+    """A photo fitted into a 640x480 camera frame (letterboxed), JPEG quality 85; None gives
+    an empty scene."""
+    import io
+
+    from PIL import Image
+
+    frame = Image.new("RGB", (640, 480), background)
+    if path is not None:
+        with Image.open(path) as photo:
+            photo = photo.convert("RGB")
+            photo.thumbnail((640, 480))
+            frame.paste(photo, ((640 - photo.width) // 2, (480 - photo.height) // 2))
+    buffer = io.BytesIO()
+    frame.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()

@@ -17,14 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _setup import FACES, django_setup, identities
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    return {
-        "p50": round(float(np.percentile(values, 50)), 1),
-        "p95": round(float(np.percentile(values, 95)), 1),
-    }
+from _setup import FACES, django_setup, identities, percentiles
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import resource
 import time
 
 import numpy as np
-from _setup import django_setup
+from _setup import django_setup, percentiles
 
 
 def main() -> None:
@@ -75,10 +75,7 @@ def main() -> None:
         results.append(
             {
                 "people": size,
-                "identify_ms": {
-                    "p50": round(float(np.percentile(timings, 50)), 3),
-                    "p95": round(float(np.percentile(timings, 95)), 3),
-                },
+                "identify_ms": percentiles(timings, digits=3),
                 "identify_includes": "distances, per-person minimum; change check once a second",
                 "matrix_mb": round(gallery._data.vectors.nbytes / 1e6, 1),
                 "process_max_rss_mb": round(

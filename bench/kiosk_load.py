@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import os
 import signal
@@ -27,29 +26,12 @@ import sys
 import time
 import urllib.request
 
-import numpy as np
-from _setup import FACES, ROOT, django_setup, identities
-from PIL import Image
+from _setup import FACES, ROOT, camera_jpeg, django_setup, identities, percentiles
 
 TARGET_P95_MS = 250.0
 
 
-def camera_jpeg(path) -> bytes:
-    frame = Image.new("RGB", (640, 480), (90, 90, 90))
-    if path is not None:
-        with Image.open(path) as photo:
-            photo = photo.convert("RGB")
-            photo.thumbnail((640, 480))
-            frame.paste(photo, ((640 - photo.width) // 2, (480 - photo.height) // 2))
-    buffer = io.BytesIO()
-    frame.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
-
-
-def percentiles(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50": None, "p95": None, "p99": None}
-    return {f"p{q}": round(float(np.percentile(values, q)), 1) for q in (50, 95, 99)}
+GREY = (90, 90, 90)  # an empty corridor, rather than a black screen
 
 
 def free_port() -> int:
@@ -82,7 +64,7 @@ def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
             person.delete()
             continue
         AccessRule.objects.create(name=f"{name} any time", person=person, gate=gate)
-        probes.append(camera_jpeg(FACES / "deepface-unit" / photos[1]))
+        probes.append(camera_jpeg(FACES / "deepface-unit" / photos[1], background=GREY))
     credentials = []
     for number in range(kiosk_count):
         _, token = kiosks.kiosk_create(gate=gate, name=f"Bench kiosk {number + 1}")
@@ -186,7 +168,7 @@ def summarise(result: dict, *, kiosks: int, fps: float, seconds: float, since) -
     errors = [f"kiosk {c.number + 1}: {e}" for c in clients for e in c.errors]
     sent = sum(c.sent for c in clients)
     answered = len(result["reply_ms"])
-    reply = percentiles(result["reply_ms"])
+    reply = percentiles(result["reply_ms"], (50, 95, 99))
     lost = len(decided ^ written)
     return {
         "kiosks": kiosks,
@@ -197,7 +179,7 @@ def summarise(result: dict, *, kiosks: int, fps: float, seconds: float, since) -
         "frames_dropped": sum(c.dropped for c in clients),
         "frames_unanswered": sent - answered,
         "frame_to_reply_ms": reply,
-        "frame_to_decision_ms": percentiles(result["decision_ms"]),
+        "frame_to_decision_ms": percentiles(result["decision_ms"], (50, 95, 99)),
         "decisions": len(decided),
         "events_written": len(written),
         "lost_events": lost,
@@ -227,7 +209,7 @@ def main() -> None:
     from django.utils import timezone
 
     credentials, probes = prepare(max(counts), args.people)
-    empty = camera_jpeg(None)
+    empty = camera_jpeg(None, background=GREY)
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "accessportal.settings"}
     log = open(os.path.join(os.environ["ACCESSPORTAL_DATA_DIR"], "daphne.log"), "w")  # noqa: SIM115

@@ -9,36 +9,18 @@ Prints JSON with p50 and p95 per stage, the total, and total p50 over the embedd
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import time
 
 import numpy as np
-from _setup import FACES, django_setup
-from PIL import Image
+from _setup import FACES, camera_jpeg, django_setup, percentiles
 
 
 def frames_640x480(count: int) -> list[bytes]:
     """Each photo fitted into 640x480 (letterboxed, as a camera frame), JPEG quality 85."""
     photos = sorted((FACES / "deepface-unit").glob("img*.jpg"))
-    frames = []
-    for path in photos:
-        with Image.open(path) as image:
-            image = image.convert("RGB")
-            image.thumbnail((640, 480))
-            frame = Image.new("RGB", (640, 480))
-            frame.paste(image, ((640 - image.width) // 2, (480 - image.height) // 2))
-            buffer = io.BytesIO()
-            frame.save(buffer, "JPEG", quality=85)
-            frames.append(buffer.getvalue())
+    frames = [camera_jpeg(path) for path in photos]
     return [frames[i % len(frames)] for i in range(count)]
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    return {
-        "p50": round(float(np.percentile(values, 50)), 2),
-        "p95": round(float(np.percentile(values, 95)), 2),
-    }
 
 
 def main() -> None:
@@ -85,8 +67,8 @@ def main() -> None:
         "frame_size": "640x480 JPEG q85",
         "gallery_people": args.gallery,
         "liveness": not args.no_liveness,
-        "stages_ms": {stage: percentiles(values) for stage, values in stages.items()},
-        "total_ms": percentiles(totals),
+        "stages_ms": {stage: percentiles(values, digits=2) for stage, values in stages.items()},
+        "total_ms": percentiles(totals, digits=2),
     }
     result["total_p50_over_embed_p50"] = round(
         result["total_ms"]["p50"] / result["stages_ms"]["embed"]["p50"], 3

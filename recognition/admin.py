@@ -80,18 +80,6 @@ def enqueue_new_photos(formset) -> None:
         services.face_photo_queue(photo=photo)
 
 
-def _notify_kiosk_revoked(kiosk: Kiosk) -> None:
-    """Close the kiosk's open connection now (the in-process or Redis channel layer)."""
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    from recognition.consumers import kiosk_group
-
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(kiosk_group(kiosk.pk), {"type": "kiosk.revoked"})
-
-
 @admin.register(Kiosk)
 class KioskAdmin(admin.ModelAdmin):
     list_display = ["name", "gate", "status", "last_seen_at", "paired_at"]
@@ -135,14 +123,12 @@ class KioskAdmin(admin.ModelAdmin):
         for kiosk in queryset:
             if kiosk.credential_hash and not kiosk.revoked_at:
                 kiosks.kiosk_revoke(kiosk=kiosk)
-                _notify_kiosk_revoked(kiosk)
             self._show_link(request, kiosk, kiosks.kiosk_pairing_link_new(kiosk=kiosk))
 
     @admin.action(description="Revoke (the device stops at once)")
     def revoke(self, request: HttpRequest, queryset) -> None:
         for kiosk in queryset:
             kiosks.kiosk_revoke(kiosk=kiosk)
-            _notify_kiosk_revoked(kiosk)
         self.message_user(request, f"{queryset.count()} kiosk(s) revoked.", messages.SUCCESS)
 
 

@@ -21,9 +21,10 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
+from recognition import analyzer_process
 from recognition.engine import FaceEngine, get_engine
 from recognition.passages import STILL_OVERLAP, Box, Seen, Sighting, overlap
-from recognition.services import gallery_for, has_rival_face
+from recognition.services import embedding_match, has_rival_face
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +67,7 @@ def frame_sighting(
     if has_rival_face(reading):
         return Sighting(at=at, seen=Seen.SEVERAL, faces=faces, box=box)
     close_old_connections()  # the gallery looks for enrolment changes in the database
-    match = gallery_for(engine).identify(
-        reading.embedding,
-        threshold=settings.FACE_MATCH_THRESHOLD,
-        margin=settings.FACE_MATCH_MARGIN,
-    )
+    match = embedding_match(reading.embedding, engine=engine)
     return Sighting(
         at=at,
         seen=Seen.PERSON if match.person_id is not None else Seen.UNKNOWN,
@@ -84,15 +81,17 @@ def frame_sighting(
 
 
 class _PoolAnalyzer:
-    """Runs :func:`frame_sighting` on an executor, so the event loop never waits for it."""
+    """Runs ``_function`` (:func:`frame_sighting`) on an executor, so that the event loop
+    never waits for the engine."""
 
     _pool: Executor
+    _function = staticmethod(frame_sighting)
 
     async def analyze(
         self, data: bytes, *, at: float, check_liveness: bool, still_at: Box | None = None
     ) -> Sighting:
         work = partial(
-            frame_sighting, data, at=at, check_liveness=check_liveness, still_at=still_at
+            self._function, data, at=at, check_liveness=check_liveness, still_at=still_at
         )
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
 
@@ -106,19 +105,19 @@ class EmbeddedAnalyzer(_PoolAnalyzer):
         )
 
 
-class ProcessPoolAnalyzer:
+class ProcessPoolAnalyzer(_PoolAnalyzer):
     """The engine in ``KIOSK_ANALYZER_WORKERS`` processes beside this one, an engine each:
     dlib's network holds Python's GIL, so only processes put more than one core to work.
     Each process reads the gallery from the database like any other process does. A worker
     that dies costs the frames it held; the pool is started again for the next frames."""
+
+    _function = staticmethod(analyzer_process.sighting)
 
     def __init__(self) -> None:
         self._pool = self._start()
 
     @staticmethod
     def _start() -> ProcessPoolExecutor:
-        from recognition import analyzer_process
-
         return ProcessPoolExecutor(
             max_workers=settings.KIOSK_ANALYZER_WORKERS,
             mp_context=multiprocessing.get_context("spawn"),
@@ -128,18 +127,11 @@ class ProcessPoolAnalyzer:
     async def analyze(
         self, data: bytes, *, at: float, check_liveness: bool, still_at: Box | None = None
     ) -> Sighting:
-        from recognition import analyzer_process
-
-        work = partial(
-            analyzer_process.sighting,
-            data,
-            at=at,
-            check_liveness=check_liveness,
-            still_at=still_at,
-        )
         pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, work)
+            return await super().analyze(
+                data, at=at, check_liveness=check_liveness, still_at=still_at
+            )
         except BrokenProcessPool:
             if self._pool is pool:
                 logger.error("A frame analyser process died; starting the pool again.")

@@ -32,7 +32,14 @@ from django.conf import settings
 from gates.decisions import REASON_TEXT
 from recognition.analyzers import get_analyzer
 from recognition.engine import ImageError
-from recognition.kiosks import KioskFacts, Refusal, kiosk_check, kiosk_seen, passage_record
+from recognition.kiosks import (
+    KioskFacts,
+    Refusal,
+    kiosk_check,
+    kiosk_group,
+    kiosk_seen,
+    passage_record,
+)
 from recognition.passages import AgreementRule, MessageRate, PassageTracker
 
 logger = logging.getLogger(__name__)
@@ -41,12 +48,9 @@ JPEG_MAGIC = b"\xff\xd8\xff"
 SEEN_WRITE_SECONDS = 5.0  # how often last_seen_at is written, at most
 
 
-def kiosk_group(kiosk_id: int) -> str:
-    return f"kiosk-{kiosk_id}"
-
-
 class KioskConsumer(AsyncWebsocketConsumer):
-    kiosk: KioskFacts | None = None
+    kiosk: KioskFacts | None = None  # set once the device is accepted
+    closed = False  # once closed (by either side) nothing more is sent
 
     async def connect(self) -> None:
         self.credential = self.scope.get("cookies", {}).get(settings.KIOSK_COOKIE_NAME)
@@ -70,7 +74,6 @@ class KioskConsumer(AsyncWebsocketConsumer):
         self.waiting: tuple[int, bytes] | None = None
         self.analysing: asyncio.Task | None = None
         self.last_message_at = self.last_seen_write = time.monotonic()
-        self.closed = False
         await self.channel_layer.group_send(
             kiosk_group(checked.id), {"type": "kiosk.replaced", "by": self.channel_name}
         )
@@ -213,7 +216,7 @@ class KioskConsumer(AsyncWebsocketConsumer):
     # --- Sending ------------------------------------------------------------------------------
 
     async def _send_json(self, message: dict) -> None:
-        if not getattr(self, "closed", False):
+        if not self.closed:
             await self.send(text_data=json.dumps(message))
 
     async def _error(self, code: str, message: str, **extra) -> None:
@@ -226,6 +229,6 @@ class KioskConsumer(AsyncWebsocketConsumer):
         await self._close(refusal.code, refusal.message)
 
     async def _close(self, code: int, reason: str) -> None:
-        if not getattr(self, "closed", False):
+        if not self.closed:
             self.closed = True
             await self.close(code=code, reason=reason)

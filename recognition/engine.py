@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -254,13 +255,10 @@ class FaceEngine:
         """Is anybody there? Decoded small and detected only: a few milliseconds. The boxes
         are in the reduced image's pixels."""
         timings: dict[str, float] = {}
-        started = time.perf_counter()
-        image = decode_image(data, at_least=PRESENCE_SIDE)
-        timings["decode"] = (time.perf_counter() - started) * 1000
+        timed = partial(_timed, timings)
+        image = timed("decode", lambda: decode_image(data, at_least=PRESENCE_SIDE))
         with self._lock:
-            started = time.perf_counter()
-            faces = self.detect(image)
-            timings["detect"] = (time.perf_counter() - started) * 1000
+            faces = timed("detect", lambda: self.detect(image))
         return FaceReading(
             faces=faces,
             timings_ms=timings,
@@ -271,13 +269,7 @@ class FaceEngine:
     def read(self, data: bytes, *, check_liveness: bool | None = None) -> FaceReading:
         """Decode the bytes and analyse the largest face. Raises ImageError for bad bytes."""
         timings: dict[str, float] = {}
-
-        def timed(stage: str, work: Callable[[], Any]) -> Any:
-            started = time.perf_counter()
-            result = work()
-            timings[stage] = (time.perf_counter() - started) * 1000
-            return result
-
+        timed = partial(_timed, timings)
         image = timed("decode", lambda: decode_image(data))
         with self._lock:
             faces = timed("detect", lambda: self.detect(image))
@@ -298,6 +290,14 @@ class FaceEngine:
                 reading.liveness = timed("liveness", lambda: self.liveness(image, face))
             reading.embedding = timed("embed", lambda: self.embed(chip))
         return reading
+
+
+def _timed(timings: dict[str, float], stage: str, work: Callable[[], Any]) -> Any:
+    """Run ``work`` and note how long it took, in milliseconds, under ``stage``."""
+    started = time.perf_counter()
+    result = work()
+    timings[stage] = (time.perf_counter() - started) * 1000
+    return result
 
 
 def _compile_spoofing_models(spoofing: Any) -> None:

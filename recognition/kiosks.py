@@ -108,12 +108,28 @@ def kiosk_pair(*, token: str) -> tuple[Kiosk, str]:
     return kiosk, credential
 
 
+def kiosk_group(kiosk_id: int) -> str:
+    """The channel-layer group of a kiosk's open connection."""
+    return f"kiosk-{kiosk_id}"
+
+
 def kiosk_revoke(*, kiosk: Kiosk) -> None:
-    """Stop the device's credential now (its open connection is closed too)."""
+    """Stop the device's credential now; its open connection is closed once this commits
+    (through the channel layer: in-process by default, Redis across processes)."""
     kiosk.revoked_at = timezone.now()
     kiosk.pairing_token_hash = ""
     kiosk.pairing_expires_at = None
     kiosk.save(update_fields=["revoked_at", "pairing_token_hash", "pairing_expires_at"])
+    transaction.on_commit(lambda: _close_connection(kiosk.pk))
+
+
+def _close_connection(kiosk_id: int) -> None:
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(kiosk_group(kiosk_id), {"type": "kiosk.revoked"})
 
 
 class Refusal(enum.Enum):

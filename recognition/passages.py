@@ -186,18 +186,15 @@ class MessageRate:
     refused within five seconds: time to close the socket rather than keep refusing."""
 
     per_second: float
-    _tokens: float | None = None
-    _updated: float = 0.0
     _refused: deque[float] = field(default_factory=deque)
 
-    @property
-    def burst(self) -> float:
-        return max(2 * self.per_second, 1.0)
+    def __post_init__(self) -> None:
+        self.burst = max(2 * self.per_second, 1.0)
+        self._tokens = self.burst  # a new connection starts with a full bucket
+        self._updated: float | None = None
 
     def allow(self, now: float) -> bool:
-        if self._tokens is None:
-            self._tokens = self.burst
-        else:
+        if self._updated is not None:
             elapsed = max(0.0, now - self._updated)
             self._tokens = min(self.burst, self._tokens + elapsed * self.per_second)
         self._updated = now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from django import forms
 from django.conf import settings
 from django.core.files import File
@@ -174,6 +175,13 @@ class Identification:
     reading: FaceReading
 
 
+def embedding_match(embedding: np.ndarray, *, engine: FaceEngine) -> Match:
+    """The gallery's answer for one embedding, at the configured threshold and margin."""
+    return gallery_for(engine).identify(
+        embedding, threshold=settings.FACE_MATCH_THRESHOLD, margin=settings.FACE_MATCH_MARGIN
+    )
+
+
 def face_identify(
     *, data: bytes, engine: FaceEngine | None = None, check_liveness: bool | None = None
 ) -> Identification:
@@ -182,10 +190,6 @@ def face_identify(
     reading = engine.read(data, check_liveness=check_liveness)
     if reading.embedding is None:
         return Identification(None, None, reading)
-    match = gallery_for(engine).identify(
-        reading.embedding,
-        threshold=settings.FACE_MATCH_THRESHOLD,
-        margin=settings.FACE_MATCH_MARGIN,
-    )
+    match = embedding_match(reading.embedding, engine=engine)
     person = Person.objects.filter(pk=match.person_id).first() if match.person_id else None
     return Identification(person, match, reading)

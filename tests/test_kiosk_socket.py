@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -124,13 +125,10 @@ def test_revoking_closes_the_open_socket_at_once():
     kiosk, credential = paired()
 
     async def scenario():
-        from channels.layers import get_channel_layer
-
-        from recognition.consumers import kiosk_group
-
         socket, _ = await open_socket(credential)
         await socket.receive_json_from()
-        await get_channel_layer().group_send(kiosk_group(kiosk.pk), {"type": "kiosk.revoked"})
+        # As the admin action does it: the service revokes, the socket learns on commit.
+        await database_sync_to_async(kiosks.kiosk_revoke)(kiosk=kiosk)
         return await closed_with(socket)
 
     assert run(scenario)[0] == 4403

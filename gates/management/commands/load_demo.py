@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from gates.demo import DEMO_USERS, demo_load
@@ -9,7 +10,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         credentials = demo_load()
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
-        self.stdout.write("Sign in at http://127.0.0.1:8000/admin/ with any of these users:")
+        self.stdout.write(f"Sign in at {settings.KIOSK_PUBLIC_URL}/admin/ with any of these users:")
         for username, role in DEMO_USERS.items():
             self.stdout.write(f"  {username:<8} {role or 'superuser'}")
         self.stdout.write(f"Password for all of them: {credentials.password}")
