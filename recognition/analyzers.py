@@ -59,7 +59,7 @@ def frame_sighting(
     faces = len(presence.faces)
     if still_at is not None and overlap(box, still_at) >= STILL_OVERLAP:
         return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box)
-    reading = engine.read(data, check_liveness=check_liveness)
+    reading = engine.read(data, check_liveness=check_liveness, presence=presence)
     if not reading.faces:
         return Sighting(at=at, seen=Seen.NOTHING)
     if reading.embedding is None:  # the largest face is too small: still far away

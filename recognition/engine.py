@@ -1,7 +1,8 @@
 """The face engine: decode, detect, align, check liveness and embed one image.
 
-DeepFace is the framework: it builds the YuNet detector, the Dlib ResNet recognizer and the
-MiniFASNet anti-spoofing models and reads their weights from the models folder. Alignment
+DeepFace is the framework: it builds the YuNet detector, the recognizer (Dlib's ResNet by
+default, ``FACE_MODEL``) and the MiniFASNet anti-spoofing models and reads their weights from
+the models folder. Alignment
 uses dlib's own 5-point face chips, which the Dlib network was trained on: on the labelled
 pairs in shared/faces this scores 99.6% where DeepFace's generic alignment scores 93.6%.
 
@@ -51,6 +52,7 @@ class EngineConfig:
     liveness: bool = True
     detect_max_side: int = 480
     detector: str = "auto"  # auto, yunet or dlib
+    model: str = "Dlib"  # the recognition network, by DeepFace's name
 
     @classmethod
     def from_settings(cls) -> EngineConfig:
@@ -64,6 +66,7 @@ class EngineConfig:
             liveness=settings.FACE_LIVENESS,
             detect_max_side=settings.FACE_DETECT_MAX_SIDE,
             detector=settings.FACE_DETECTOR,
+            model=settings.FACE_MODEL,
         )
 
 
@@ -145,7 +148,10 @@ class FaceEngine:
         status = {
             c.key: c
             for c in models_status(
-                models_dir=config.models_dir, backend=config.backend, detector=detector
+                models_dir=config.models_dir,
+                backend=config.backend,
+                detector=detector,
+                model=config.model,
             )
         }
         missing = [c for key, c in status.items() if key != "liveness" and not c.usable]
@@ -169,7 +175,7 @@ class FaceEngine:
             built = DeepFace.build_model(task="face_detector", model_name="dlib")
             self._detector = built.model["face_detector"]
         self._landmarks = dlib.shape_predictor(str(weights_dir(config.models_dir) / LANDMARKS))
-        self._recognizer = DeepFace.build_model(task="facial_recognition", model_name="Dlib")
+        self._recognizer = DeepFace.build_model(task="facial_recognition", model_name=config.model)
         self._spoofing = (
             DeepFace.build_model(task="spoofing", model_name="Fasnet") if use_liveness else None
         )
@@ -184,9 +190,10 @@ class FaceEngine:
             _compile_spoofing_models(self._spoofing)
         logger.info(
             "Face engine ready in %.1f s: detector %s, alignment dlib 5-point chips, "
-            "recognizer Dlib ResNet, liveness %s, backend %s, weights in %s",
+            "recognizer %s, liveness %s, backend %s, weights in %s",
             time.perf_counter() - started,
             detector,
+            config.model,
             "MiniFASNet" if self._spoofing else "off",
             config.backend,
             weights_dir(config.models_dir),
@@ -194,7 +201,10 @@ class FaceEngine:
 
     @property
     def model_name(self) -> str:
-        return "Dlib-ResNet/dlib-5pt-chip"
+        """What an embedding was made with: embeddings of different models never mix."""
+        if self.config.model == "Dlib":
+            return "Dlib-ResNet/dlib-5pt-chip"
+        return f"{self.config.model}/{self.config.backend}/dlib-5pt-chip"
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         """Faces above the score threshold, largest first, in the image's pixels."""
@@ -243,7 +253,15 @@ class FaceEngine:
         return chip, yaw
 
     def embed(self, chip_bgr: np.ndarray) -> np.ndarray:
-        return np.asarray(self._recognizer.forward(chip_bgr), dtype=np.float32)
+        if self.config.model == "Dlib":  # DeepFace's Dlib client takes the chip itself
+            return np.asarray(self._recognizer.forward(chip_bgr), dtype=np.float32)
+        # Other networks take the chip as DeepFace.represent prepares a face: fitted into the
+        # network's input (input_shape is width, height), scaled to [0, 1], in a batch of one.
+        from deepface.modules.preprocessing import resize_image
+
+        width, height = self._recognizer.input_shape
+        batch = resize_image(chip_bgr, target_size=(height, width))
+        return np.asarray(self._recognizer.forward(batch), dtype=np.float32).reshape(-1)
 
     def liveness(self, image: np.ndarray, face: FaceBox) -> float:
         """The probability that the face is a live person rather than a photo or screen."""
@@ -266,13 +284,26 @@ class FaceEngine:
             size=(image.shape[1], image.shape[0]),
         )
 
-    def read(self, data: bytes, *, check_liveness: bool | None = None) -> FaceReading:
-        """Decode the bytes and analyse the largest face. Raises ImageError for bad bytes."""
-        timings: dict[str, float] = {}
+    def read(
+        self,
+        data: bytes,
+        *,
+        check_liveness: bool | None = None,
+        presence: FaceReading | None = None,
+    ) -> FaceReading:
+        """Decode the bytes and analyse the largest face. Raises ImageError for bad bytes.
+
+        With ``presence`` (what :meth:`read_faces` found in the same bytes), its faces are
+        used instead of detecting again: a kiosk frame is detected once. Its timings are
+        counted in this reading's."""
+        timings: dict[str, float] = dict(presence.timings_ms) if presence else {}
         timed = partial(_timed, timings)
         image = timed("decode", lambda: decode_image(data))
         with self._lock:
-            faces = timed("detect", lambda: self.detect(image))
+            if presence is not None and presence.size is not None:
+                faces = _rescaled(presence.faces, presence.size, image)
+            else:
+                faces = timed("detect", lambda: self.detect(image))
             reading = FaceReading(faces=faces, timings_ms=timings)
             if not faces:
                 reading.problem = "no_face"
@@ -293,11 +324,25 @@ class FaceEngine:
 
 
 def _timed(timings: dict[str, float], stage: str, work: Callable[[], Any]) -> Any:
-    """Run ``work`` and note how long it took, in milliseconds, under ``stage``."""
+    """Run ``work`` and add how long it took, in milliseconds, to ``stage``."""
     started = time.perf_counter()
     result = work()
-    timings[stage] = (time.perf_counter() - started) * 1000
+    timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - started) * 1000
     return result
+
+
+def _rescaled(faces: list[FaceBox], size: tuple[int, int], image: np.ndarray) -> list[FaceBox]:
+    """Boxes found in a reduced decode of ``image`` (``size`` = its width, height), in
+    ``image``'s own pixels."""
+    height, width = image.shape[:2]
+    sx, sy = width / size[0], height / size[1]
+    boxes = []
+    for f in faces:
+        left, top = max(0, round(f.x * sx)), max(0, round(f.y * sy))
+        right, bottom = min(width, round((f.x + f.w) * sx)), min(height, round((f.y + f.h) * sy))
+        if right > left and bottom > top:
+            boxes.append(FaceBox(left, top, right - left, bottom - top, f.score))
+    return boxes
 
 
 def _compile_spoofing_models(spoofing: Any) -> None:

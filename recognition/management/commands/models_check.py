@@ -3,28 +3,52 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from recognition.model_files import models_status
+from recognition.model_files import OTHER_RECOGNIZERS, models_status, recognizer_status
 
 
 class Command(BaseCommand):
-    help = "Say which face models are usable here and, for each one that is not, why."
+    help = (
+        "Say which face models are usable here and, for each one that is not, why: those the "
+        "settings choose, then the other recognition networks ACCESSPORTAL_FACE_MODEL can name."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args, **options):
-        status = models_status(
+        in_use = models_status(
             models_dir=settings.FACE_MODELS_DIR,
             backend=settings.FACE_ENGINE_BACKEND,
             detector=settings.FACE_DETECTOR,
+            model=settings.FACE_MODEL,
         )
-        if options["json"]:
-            self.stdout.write(json.dumps([c.__dict__ for c in status], indent=2))
-            return
-        for capability in status:
-            mark = (
-                self.style.SUCCESS("usable    ")
-                if capability.usable
-                else self.style.ERROR("NOT usable")
+        others = [
+            recognizer_status(
+                models_dir=settings.FACE_MODELS_DIR,
+                backend=settings.FACE_ENGINE_BACKEND,
+                model=model,
             )
-            self.stdout.write(f"{mark} {capability.name}: {capability.detail}")
+            for model in ("Dlib", *OTHER_RECOGNIZERS)
+            if model != settings.FACE_MODEL
+        ]
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "in_use": [c.__dict__ for c in in_use],
+                        "other_recognizers": [c.__dict__ for c in others],
+                    },
+                    indent=2,
+                )
+            )
+            return
+        for capability in in_use:
+            self.stdout.write(f"{self._mark(capability)} {capability.name}: {capability.detail}")
+        self.stdout.write("Other recognition networks (ACCESSPORTAL_FACE_MODEL):")
+        for capability in others:
+            self.stdout.write(f"  {self._mark(capability)} {capability.name}: {capability.detail}")
+
+    def _mark(self, capability):
+        if capability.usable:
+            return self.style.SUCCESS("usable    ")
+        return self.style.ERROR("NOT usable")
