@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from auditlog.middleware import AuditlogMiddleware
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as django_filters
-from rest_framework import pagination, permissions, serializers
+from rest_framework import exceptions, pagination, permissions, serializers
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -162,3 +164,19 @@ def document_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str,
             for code, text in _ERROR_RESPONSES.items():
                 responses.setdefault(code, {"description": text, "content": error})
     return result
+
+
+class AuditActorMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, which also knows the user of an API token: DRF
+    authenticates tokens inside the view, after the middleware has looked at request.user."""
+
+    @staticmethod
+    def _get_actor(request: Any) -> Any:
+        actor = AuditlogMiddleware._get_actor(request)
+        if actor is None and request.headers.get("Authorization", "").startswith("Token "):
+            try:
+                found = TokenAuthentication().authenticate(request)
+            except exceptions.AuthenticationFailed:
+                return None  # the view refuses the request itself
+            actor = found[0] if found else None
+        return actor

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "people",
     "gates",
     "recognition",
+    "auditlog",
     # Last, as its documentation asks: removes files of deleted or replaced photos.
     "django_cleanup.apps.CleanupConfig",
 ]
@@ -102,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records who made each change (sessions and API tokens) for the change history.
+    "accessportal.api.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -286,6 +289,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Change history (django-auditlog) -----------------------------------------------------
+# Who created, changed or deleted what, with the values before and after. Biometric data,
+# credentials and secrets are never copied into the history: embeddings, photo files and
+# kiosk credentials are left out, the door webhook secret is masked.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "people.Person", "m2m_fields": {"groups"}, "exclude_fields": ["updated_at"]},
+    "people.PersonGroup",
+    {
+        "model": "recognition.FacePhoto",
+        "exclude_fields": ["embedding", "image", "updated_at"],
+    },
+    "gates.Site",
+    {"model": "gates.Gate", "m2m_fields": {"groups"}, "mask_fields": ["door_webhook_secret"]},
+    "gates.GateGroup",
+    {"model": "gates.Schedule", "m2m_fields": {"holiday_calendars"}},
+    "gates.TimeWindow",
+    "gates.HolidayCalendar",
+    "gates.Holiday",
+    "gates.HolidayWindow",
+    "gates.AccessRule",
+    {
+        "model": "recognition.Kiosk",
+        "exclude_fields": ["pairing_token_hash", "credential_hash", "last_seen_at"],
+    },
+)
+# Django's own admin log keeps "who did what" too; this history is the one auditors read.
+AUDITLOG_DISABLE_REMOTE_ADDR = env_bool("AUDIT_DISABLE_REMOTE_ADDR", False)
 
 # --- Face recognition -----------------------------------------------------------------------
 # The models folder is DeepFace's home: weights live in <FACE_MODELS_DIR>/.deepface/weights/.

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
+from accessportal.admin import ChangeHistoryAdminMixin
 from gates import admin_views
 from gates.models import (
     AccessRule,
@@ -50,7 +51,7 @@ class GateRuleInline(RuleInlineBase):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "timezone", "gate_count"]
     search_fields = ["name", "slug", "address"]
     list_filter = ["timezone"]
@@ -65,7 +66,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(GateGroup)
-class GateGroupAdmin(admin.ModelAdmin):
+class GateGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "gate_list"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -79,7 +80,7 @@ class GateGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Gate)
-class GateAdmin(admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
+class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
     access_column = "Person"
     access_empty_subject = "this gate"
     list_display = ["name", "site", "direction", "is_active", "group_list"]
@@ -172,7 +173,7 @@ class TimeWindowInline(WindowInlineBase):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "week_summary", "calendar_list"]
     search_fields = ["name", "description"]
     list_filter = ["holiday_calendars"]
@@ -207,7 +208,7 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(HolidayCalendar)
-class HolidayCalendarAdmin(admin.ModelAdmin):
+class HolidayCalendarAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "holiday_count", "schedule_list"]
     search_fields = ["name"]
     inlines = [HolidayInline]
@@ -237,7 +238,7 @@ class HolidayWindowInline(WindowInlineBase):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["date", "name", "calendar", "opening"]
     list_filter = ["calendar", ("date", admin.DateFieldListFilter)]
     search_fields = ["name"]
@@ -253,7 +254,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessRule)
-class AccessRuleAdmin(admin.ModelAdmin):
+class AccessRuleAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "effect",

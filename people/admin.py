@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accessportal.admin import ChangeHistoryAdminMixin
 from gates import admin_views
 from gates.admin import RuleInlineBase
 from gates.models import Site
@@ -22,7 +23,7 @@ class PersonRuleInline(RuleInlineBase):
 
 
 @admin.register(PersonGroup)
-class PersonGroupAdmin(admin.ModelAdmin):
+class PersonGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "member_count"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "description"]
@@ -37,7 +38,7 @@ class PersonGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
+class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
     access_column = "Gate"
     access_empty_subject = "this person or their groups"
     list_display = [

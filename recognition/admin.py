@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accessportal.admin import ChangeHistoryAdminMixin
 from recognition import kiosks, services
 from recognition.kiosks import kiosk_status, pairing_url
 from recognition.models import AccessEvent, FacePhoto, Kiosk
@@ -49,7 +50,7 @@ class FacePhotoInline(FacePhotoDisplay, admin.TabularInline):
 
 
 @admin.register(FacePhoto)
-class FacePhotoAdmin(FacePhotoDisplay, admin.ModelAdmin):
+class FacePhotoAdmin(ChangeHistoryAdminMixin, FacePhotoDisplay, admin.ModelAdmin):
     list_display = ["thumbnail", "person", "status_and_reason", "model_name", "created_at"]
     list_filter = ["status", "reason_code", "model_name"]
     list_select_related = ["person"]
@@ -81,7 +82,7 @@ def enqueue_new_photos(formset) -> None:
 
 
 @admin.register(Kiosk)
-class KioskAdmin(admin.ModelAdmin):
+class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "gate", "status", "last_seen_at", "paired_at"]
     list_filter = ["gate__site", "gate"]
     search_fields = ["name", "gate__name"]
@@ -146,10 +147,17 @@ class AccessEventAdmin(admin.ModelAdmin):
         "liveness",
         "door_opened",
         "kiosk_name",
+        "sequence",
     ]
-    list_filter = ["granted", "reason", "gate", "door_opened"]
+    list_filter = ["granted", "reason", "gate", "door__opened"]
+    list_select_related = ["door"]
     search_fields = ["person_name", "gate_name", "kiosk_name"]
     date_hierarchy = "occurred_at"
+
+    @admin.display(boolean=True, description="door opened")
+    def door_opened(self, event: AccessEvent) -> bool | None:
+        door = getattr(event, "door", None)
+        return door.opened if door else None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -138,6 +138,13 @@ def decode_image(data: bytes, *, at_least: int | None = None) -> np.ndarray:
     return pixels
 
 
+def embedding_model_name(model: str, backend: str) -> str:
+    """What an embedding was made with: embeddings of different models never mix."""
+    if model == "Dlib":
+        return "Dlib-ResNet/dlib-5pt-chip"
+    return f"{model}/{backend}/dlib-5pt-chip"
+
+
 class FaceEngine:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
@@ -201,10 +208,7 @@ class FaceEngine:
 
     @property
     def model_name(self) -> str:
-        """What an embedding was made with: embeddings of different models never mix."""
-        if self.config.model == "Dlib":
-            return "Dlib-ResNet/dlib-5pt-chip"
-        return f"{self.config.model}/{self.config.backend}/dlib-5pt-chip"
+        return embedding_model_name(self.config.model, self.config.backend)
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         """Faces above the score threshold, largest first, in the image's pixels."""

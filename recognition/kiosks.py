@@ -20,10 +20,12 @@ from django.utils import timezone
 
 from gates.decisions import Decision, Reason
 from gates.doors import DoorCommand, DoorResult, door_open
-from gates.models import Gate
+from gates.models import AccessRule, Gate
 from gates.selectors import access_decision
 from people.models import Person
-from recognition.models import AccessEvent, Kiosk
+from recognition.audit import access_event_append, door_actuation_record
+from recognition.engine import embedding_model_name
+from recognition.models import Kiosk
 from recognition.passages import Agreement, Seen
 
 
@@ -209,10 +211,11 @@ def passage_decision(agreement: Agreement, *, person: Person | None, gate: Gate,
 
 
 def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | Refusal:
-    """Decide the passage for the kiosk's gate now, write its event, fire the door if granted.
+    """Decide the passage for the kiosk's gate now, append its event to the access log, fire
+    the door if granted.
 
     The event is committed before the door is fired, so no door opens without a record; the
-    door's result is then added to the event.
+    door's result is then recorded beside the event (the log is append-only).
     """
     at = timezone.now()
     with transaction.atomic():
@@ -228,21 +231,32 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | R
             else None
         )
         decision = passage_decision(agreement, person=person, gate=gate, at=at)
-        event = AccessEvent.objects.create(
+        rule = AccessRule.objects.filter(pk=decision.rule_id).first() if decision.rule_id else None
+        face_read = agreement.seen in (Seen.PERSON, Seen.UNKNOWN)
+        event = access_event_append(
             occurred_at=at,
             kiosk=kiosk,
             kiosk_name=kiosk.name,
             gate=gate,
             gate_name=str(gate),
+            site_name=gate.site.name if gate.site_id else "",
             person=person,
             person_name=str(person) if person else "",
             granted=decision.granted,
             reason=decision.reason,
-            rule_id=decision.rule_id,
+            rule=rule,
+            rule_name=str(rule) if rule else "",
             distance=agreement.distance,
             margin=agreement.margin,
             liveness=agreement.liveness,
+            model_name=(
+                f"{embedding_model_name(settings.FACE_MODEL, settings.FACE_ENGINE_BACKEND)} "
+                f"{settings.FACE_DISTANCE_METRIC}"
+                if face_read
+                else ""
+            ),
             frames=agreement.frames,
+            snapshot_sha256="",
         )
     door = None
     if decision.granted:
@@ -254,8 +268,8 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | R
             occurred_at=at.astimezone(dt.UTC).isoformat(),
         )
         door = door_open(gate, command)
-        AccessEvent.objects.filter(pk=event.pk).update(
-            door_opened=door.opened, door_detail=door.detail[:250]
+        door_actuation_record(
+            event=event, opened=door.opened, detail=door.detail, at=timezone.now()
         )
     return PassageOutcome(
         event_id=event.pk,

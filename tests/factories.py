@@ -116,3 +116,42 @@ class AccessRuleFactory(factory.django.DjangoModelFactory):
         model = AccessRule
 
     name = factory.Sequence(lambda n: f"Rule {n}")
+
+
+def access_event(
+    *,
+    gate=None,
+    person=None,
+    granted: bool = True,
+    reason: str = "granted",
+    at: dt.datetime | None = None,
+    kiosk=None,
+    **facts,
+):
+    """An access event appended to the real chain, as a kiosk's passage would."""
+    from django.utils import timezone
+
+    from recognition.audit import access_event_append
+
+    gate = gate or GateFactory()
+    return access_event_append(
+        occurred_at=at or timezone.now(),
+        kiosk=kiosk,
+        kiosk_name=kiosk.name if kiosk else "Tablet",
+        gate=gate,
+        gate_name=str(gate),
+        site_name=gate.site.name if gate.site_id else "",
+        person=person,
+        person_name=str(person) if person else "",
+        granted=granted,
+        reason=reason,
+        rule=None,
+        rule_name="",
+        distance=facts.pop("distance", 0.41 if person else None),
+        margin=facts.pop("margin", 0.2 if person else None),
+        liveness=facts.pop("liveness", 0.93),
+        model_name=facts.pop("model_name", "Dlib-ResNet/dlib-5pt-chip euclidean"),
+        frames=facts.pop("frames", 2),
+        snapshot_sha256=facts.pop("snapshot_sha256", ""),
+        **facts,
+    )

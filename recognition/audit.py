@@ -1,0 +1,230 @@
+"""The access log's hash chain: appending events and verifying the chain.
+
+Each access event's ``entry_hash`` is the SHA-256 of the previous event's hash and this
+event's recorded facts in a canonical form (:func:`event_facts`). ``sequence`` numbers the
+events 1, 2, 3... without gaps, and one head row holds the last sequence and hash. A writer
+locks the head before it appends, so processes writing at once take turns and the chain stays
+whole (PostgreSQL: a row lock; SQLite: the settings open IMMEDIATE transactions, which take the
+database's write lock up front).
+
+Changing a field breaks that event's hash; deleting an event leaves a gap in the sequence (or,
+for the last one, a chain that stops short of the head); inserting one breaks the link of the
+event after it, or runs past the head.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from recognition.models import AccessEvent, AuditChainHead, DoorActuation
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+# The facts an event's hash covers, in this order. Ids of kiosk, gate, person and rule are
+# kept as recorded even when those rows are deleted (the names are copied beside them).
+CHAINED_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "kiosk_id",
+    "kiosk_name",
+    "gate_id",
+    "gate_name",
+    "site_name",
+    "person_id",
+    "person_name",
+    "granted",
+    "reason",
+    "rule_id",
+    "rule_name",
+    "distance",
+    "margin",
+    "liveness",
+    "model_name",
+    "frames",
+    "snapshot_sha256",
+)
+FLOAT_FIELDS = ("distance", "margin", "liveness")
+FLOAT_DIGITS = 6  # evidence is stored rounded, so the database gives back what was hashed
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if isinstance(value, str):
+        return str(value)  # a reason code's enum member hashes as its stored text
+    return value
+
+
+def event_facts(values: dict[str, Any]) -> bytes:
+    """The canonical bytes of an event's chained facts."""
+    return json.dumps(
+        [_canonical(values[name]) for name in CHAINED_FIELDS],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
+
+
+def event_hash(previous_hash: str, values: dict[str, Any]) -> str:
+    return hashlib.sha256(previous_hash.encode() + b"\n" + event_facts(values)).hexdigest()
+
+
+def door_digest(*, event_hash: str, opened: bool, detail: str, recorded_at: dt.datetime) -> str:
+    facts = json.dumps([event_hash, opened, detail, _canonical(recorded_at)], separators=(",", ":"))
+    return hashlib.sha256(facts.encode()).hexdigest()
+
+
+def access_event_append(**facts: Any) -> AccessEvent:
+    """Append one event to the chain (in the caller's transaction, if any) and return it.
+
+    ``facts`` are AccessEvent's fields except ``sequence`` and ``entry_hash``; FKs may be given
+    as objects (``person=...``) or ids (``person_id=...``)."""
+    for name in FLOAT_FIELDS:
+        if facts.get(name) is not None:
+            facts[name] = round(float(facts[name]), FLOAT_DIGITS)
+    facts["occurred_at"] = facts["occurred_at"].astimezone(dt.UTC)
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_ID).first()
+        if head is None:
+            head = AuditChainHead.objects.create(pk=HEAD_ID, sequence=0, entry_hash=GENESIS_HASH)
+        event = AccessEvent(sequence=head.sequence + 1, **facts)
+        values = {name: getattr(event, name) for name in CHAINED_FIELDS}
+        event.entry_hash = event_hash(head.entry_hash, values)
+        event.save()
+        AuditChainHead.objects.filter(pk=HEAD_ID).update(
+            sequence=event.sequence, entry_hash=event.entry_hash
+        )
+    return event
+
+
+def door_actuation_record(*, event: AccessEvent, opened: bool, detail: str, at) -> DoorActuation:
+    detail = detail[:250]
+    return DoorActuation.objects.create(
+        event=event,
+        opened=opened,
+        detail=detail,
+        recorded_at=at,
+        digest=door_digest(
+            event_hash=event.entry_hash, opened=opened, detail=detail, recorded_at=at
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    events: int  # events checked
+    doors: int  # door results checked
+    head_sequence: int
+    first_bad_sequence: int | None = None
+    first_bad_id: int | None = None
+    problem: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _events(batch: int) -> Iterator[tuple]:
+    """Events by sequence, read in keyset-paginated batches (steady memory at any size)."""
+    columns = ("id", "entry_hash", *CHAINED_FIELDS)
+    last = 0
+    while True:
+        rows = list(
+            AccessEvent.objects.filter(sequence__gt=last)
+            .order_by("sequence")
+            .values_list(*columns)[:batch]
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][2]
+
+
+def audit_chain_verify(*, batch: int = 5000) -> ChainReport:
+    """Walk the chain from the first event and report the first one that does not match."""
+    head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
+    head_sequence = head.sequence if head else 0
+    head_hash = head.entry_hash if head else GENESIS_HASH
+    previous_hash, expected, checked = GENESIS_HASH, 1, 0
+
+    def bad(sequence: int | None, pk: int | None, problem: str) -> ChainReport:
+        return ChainReport(False, checked, 0, head_sequence, sequence, pk, problem)
+
+    for row in _events(batch):
+        pk, stored_hash, values = row[0], row[1], dict(zip(CHAINED_FIELDS, row[2:], strict=True))
+        sequence = values["sequence"]
+        if sequence != expected:
+            return bad(
+                sequence,
+                pk,
+                f"event {sequence} follows event {expected - 1}: "
+                f"event{'s' if sequence - expected > 1 else ''} {expected}"
+                f"{f'..{sequence - 1}' if sequence - expected > 1 else ''} "
+                "missing (deleted)",
+            )
+        if event_hash(previous_hash, values) != stored_hash:
+            return bad(
+                sequence,
+                pk,
+                f"event {sequence} (id {pk}) does not match its hash: a field was changed, "
+                "or it was inserted out of order",
+            )
+        previous_hash = stored_hash
+        expected += 1
+        checked += 1
+    last_sequence = expected - 1
+    if last_sequence < head_sequence:
+        return bad(
+            last_sequence + 1,
+            None,
+            f"the chain stops at event {last_sequence} but the head says {head_sequence}: "
+            "the last event(s) were deleted",
+        )
+    if last_sequence > head_sequence or previous_hash != head_hash:
+        first = min(head_sequence + 1, last_sequence)
+        return bad(
+            first,
+            AccessEvent.objects.filter(sequence=first).values_list("pk", flat=True).first(),
+            f"event {first} is past the head ({head_sequence}) or differs from it: "
+            "appended outside the application",
+        )
+    doors, door_problem = _doors_verify(batch=batch)
+    if door_problem:
+        return ChainReport(False, checked, doors, head_sequence, None, None, door_problem)
+    return ChainReport(True, checked, doors, head_sequence)
+
+
+def _doors_verify(*, batch: int) -> tuple[int, str]:
+    """Each door result matches its digest and belongs to an event of the chain: the number
+    checked, and the first problem found."""
+    checked, last = 0, 0
+    while True:
+        rows = list(
+            DoorActuation.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "event_id", "opened", "detail", "recorded_at", "digest")[:batch]
+        )
+        if not rows:
+            return checked, ""
+        event_hashes = dict(
+            AccessEvent.objects.filter(pk__in=[r[1] for r in rows]).values_list("pk", "entry_hash")
+        )
+        for pk, event_id, opened, detail, recorded_at, digest in rows:
+            if event_id not in event_hashes or digest != door_digest(
+                event_hash=event_hashes[event_id],
+                opened=opened,
+                detail=detail,
+                recorded_at=recorded_at,
+            ):
+                return checked, (
+                    f"the door result {pk} of event id {event_id} does not match its digest"
+                )
+            checked += 1
+        last = rows[-1][0]

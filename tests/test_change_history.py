@@ -1,0 +1,102 @@
+"""The change history: who created, changed or deleted what, with before and after."""
+
+import pytest
+from auditlog.models import LogEntry
+from django.urls import reverse
+
+from gates.models import Gate, Site
+from recognition import services
+from recognition.models import FacePhoto
+from tests.conftest import token_client
+from tests.factories import GateFactory, PersonFactory, SiteFactory
+from tests.test_recognition import upload
+
+pytestmark = pytest.mark.django_db
+
+
+def entries_for(obj):
+    return list(LogEntry.objects.get_for_object(obj).order_by("timestamp"))
+
+
+def test_a_change_in_the_admin_records_who_and_the_values_before_and_after(client, manager):
+    site = SiteFactory(name="North", timezone="UTC")
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:gates_site_change", args=[site.pk]),
+        {"name": "North campus", "slug": site.slug, "timezone": "Europe/Berlin", "address": ""},
+    )
+    assert response.status_code == 302
+    change = entries_for(site)[-1]
+    assert change.action == LogEntry.Action.UPDATE and change.actor == manager
+    assert change.changes_dict["name"] == ["North", "North campus"]
+    assert change.changes_dict["timezone"] == ["UTC", "Europe/Berlin"]
+
+
+def test_a_change_through_the_api_records_the_token_user(manager):
+    gate = GateFactory(door_webhook_secret="")
+    api = token_client(manager)
+    response = api.patch(
+        f"/api/gates/{gate.pk}/",
+        {"name": "Loading dock", "door_webhook_secret": "hunter2"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    change = entries_for(gate)[-1]
+    assert change.actor == manager
+    assert change.changes_dict["name"][1] == "Loading dock"
+    assert "hunter2" not in str(change.changes)  # the secret is masked
+
+
+def test_creation_and_deletion_are_recorded():
+    site = SiteFactory()
+    gate = Gate.objects.create(site=site, name="Side door", slug="side-door")
+    pk = gate.pk
+    gate.delete()
+    actions = list(
+        LogEntry.objects.filter(object_id=pk, content_type__model="gate")
+        .order_by("timestamp")
+        .values_list("action", flat=True)
+    )
+    assert actions == [LogEntry.Action.CREATE, LogEntry.Action.DELETE]
+
+
+def test_biometric_data_never_enters_the_history(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    person = PersonFactory()
+    photo = services.face_photo_create(person=person, image=upload("img1.jpg"))
+    photo.embedding, photo.status = b"encrypted vector", FacePhoto.Status.ENROLLED
+    photo.save()
+    entries = entries_for(photo)
+    assert len(entries) == 2 and entries[1].changes_dict["status"][1] == "enrolled"
+    for entry in entries:
+        assert "embedding" not in entry.changes_dict and "image" not in entry.changes_dict
+
+
+def test_auditors_and_managers_see_the_history_the_desk_does_not(client, users):
+    site = SiteFactory()
+    site.name = "Renamed"
+    site.save()
+    history = reverse("admin:gates_site_auditlog", args=[site.pk])
+    listing = reverse("admin:auditlog_logentry_changelist")
+    for role in ("manager", "auditor"):
+        client.force_login(users[role])
+        page = client.get(history)
+        assert page.status_code == 200 and "Renamed" in page.content.decode()
+        assert client.get(listing + "?action__exact=1").status_code == 200
+        change_page = client.get(reverse("admin:gates_site_change", args=[site.pk])).content
+        assert history.encode() in change_page  # "Change history" beside the object
+    client.force_login(users["desk"])
+    assert client.get(history).status_code == 403
+    assert client.get(listing).status_code == 403
+
+
+def test_nobody_edits_or_deletes_the_history(client, users):
+    site = Site.objects.create(name="X", slug="x")
+    entry = entries_for(site)[0]
+    client.force_login(users["manager"])
+    assert client.get(reverse("admin:auditlog_logentry_delete", args=[entry.pk])).status_code == 403
+    change = reverse("admin:auditlog_logentry_change", args=[entry.pk])
+    assert client.get(change).status_code == 200  # readable
+    assert client.post(change, {"object_repr": "Y"}).status_code == 403
+    entry.refresh_from_db()
+    assert entry.object_repr == "X"
