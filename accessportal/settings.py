@@ -314,9 +314,26 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "model": "recognition.Kiosk",
         "exclude_fields": ["pairing_token_hash", "credential_hash", "last_seen_at"],
     },
+    {"model": "recognition.ScheduledReport", "exclude_fields": ["last_period_end"]},
 )
 # Django's own admin log keeps "who did what" too; this history is the one auditors read.
 AUDITLOG_DISABLE_REMOTE_ADDR = env_bool("AUDIT_DISABLE_REMOTE_ADDR", False)
+
+# --- Reports ---------------------------------------------------------------------------------
+# Selections up to this many events download at once; larger ones are produced by a Celery
+# task with visible progress, then downloaded.
+REPORT_SYNC_MAX_ROWS = env_int("REPORT_SYNC_MAX_ROWS", 10_000, minimum=0)
+# A PDF is for reading: beyond this many rows, use CSV or XLSX.
+REPORT_PDF_MAX_ROWS = env_int("REPORT_PDF_MAX_ROWS", 20_000, minimum=1)
+# Produced report files (exports and scheduled reports) are deleted after this many days.
+REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "scheduled-reports": {
+        "task": "recognition.tasks.scheduled_reports_run",
+        "schedule": env_float("REPORT_SCHEDULE_CHECK_SECONDS", 600.0, maximum=86400),
+    },
+    "report-files-prune": {"task": "recognition.tasks.report_exports_prune", "schedule": 3600.0},
+}
 
 # --- Face recognition -----------------------------------------------------------------------
 # The models folder is DeepFace's home: weights live in <FACE_MODELS_DIR>/.deepface/weights/.

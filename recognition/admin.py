@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from accessportal.admin import ChangeHistoryAdminMixin
 from recognition import kiosks, services
 from recognition.kiosks import kiosk_status, pairing_url
-from recognition.models import AccessEvent, FacePhoto, Kiosk
+from recognition.models import AccessEvent, FacePhoto, Kiosk, ReportExport, ScheduledReport
 
 
 class FacePhotoDisplay:
@@ -135,7 +135,10 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
 
 @admin.register(AccessEvent)
 class AccessEventAdmin(admin.ModelAdmin):
-    """Read-only: events are evidence. Nobody adds, changes or deletes them here."""
+    """Read-only: events are evidence. Nobody adds, changes or deletes them here. Filters,
+    counts, summaries and exports are on the access report page."""
+
+    change_list_template = "admin/recognition/accessevent/change_list.html"
 
     list_display = [
         "occurred_at",
@@ -167,3 +170,41 @@ class AccessEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(ReportExport)
+class ReportExportAdmin(admin.ModelAdmin):
+    """Exports and scheduled reports that were produced, with their progress and file."""
+
+    list_display = ["created_at", "format", "description", "status", "progress", "download"]
+    list_filter = ["status", "format", "scheduled_report"]
+
+    def get_queryset(self, request: HttpRequest):
+        exports = super().get_queryset(request)
+        # Ad-hoc exports are their requester's; scheduled reports are everyone's with access.
+        return exports.filter(created_by=request.user) | exports.filter(created_by=None)
+
+    @admin.display(description="file")
+    def download(self, export: ReportExport) -> str:
+        if export.status != ReportExport.Status.DONE:
+            return "-"
+        url = reverse("recognition:report-export-file", args=[export.pk])
+        return format_html('<a href="{}">Download</a>', url)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScheduledReport)
+class ScheduledReportAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "frequency", "format", "site", "gate", "decision", "is_active"]
+    list_filter = ["frequency", "format", "is_active"]
+    readonly_fields = ["last_period_end", "created_by"]
+
+    def save_model(self, request: HttpRequest, obj: ScheduledReport, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,9 +1,27 @@
 from celery import shared_task
 
-from recognition import services
+from recognition import exports, services
 
 
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=10)
 def enroll_face_photo(photo_id: int) -> None:
     """Enrol one face photo; the outcome is on the FacePhoto row, not in Celery."""
     services.face_photo_enroll(photo_id=photo_id)
+
+
+@shared_task(acks_late=True)
+def report_export_run(export_id: int) -> None:
+    """Produce one report export; its progress and outcome are on the ReportExport row."""
+    exports.report_export_run(export_id=export_id)
+
+
+@shared_task
+def scheduled_reports_run() -> None:
+    """Run by Celery beat: queue the scheduled reports whose period has ended."""
+    exports.scheduled_reports_run()
+
+
+@shared_task
+def report_exports_prune() -> None:
+    """Run by Celery beat: delete report files past REPORT_KEEP_DAYS."""
+    exports.report_exports_prune()

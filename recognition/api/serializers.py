@@ -1,7 +1,8 @@
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from people.models import Person
-from recognition.models import FacePhoto
+from recognition.models import AccessEvent, FacePhoto, ReportExport
 
 
 class FacePhotoSerializer(serializers.ModelSerializer):
@@ -25,3 +26,77 @@ class FacePhotoSerializer(serializers.ModelSerializer):
 class FacePhotoUploadSerializer(serializers.Serializer):
     person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
     image = serializers.ImageField(help_text="A photo of this person's face, alone.")
+
+
+class AccessEventSerializer(serializers.ModelSerializer):
+    """An access event as recorded. Ids of kiosk, gate, person and rule are those recorded,
+    even when the row they named has since been deleted (the names are kept beside them)."""
+
+    kiosk = serializers.IntegerField(source="kiosk_id", allow_null=True)
+    gate = serializers.IntegerField(source="gate_id", allow_null=True)
+    person = serializers.IntegerField(source="person_id", allow_null=True)
+    rule = serializers.IntegerField(source="rule_id", allow_null=True)
+    door = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessEvent
+        fields = [
+            "id",
+            "sequence",
+            "occurred_at",
+            "kiosk",
+            "kiosk_name",
+            "gate",
+            "gate_name",
+            "site_name",
+            "person",
+            "person_name",
+            "granted",
+            "reason",
+            "rule",
+            "rule_name",
+            "distance",
+            "margin",
+            "liveness",
+            "model_name",
+            "frames",
+            "door",
+            "entry_hash",
+        ]
+        read_only_fields = fields
+
+    def get_door(self, event: AccessEvent) -> str | None:
+        """opened, failed, or null (denied, or no result recorded)."""
+        door = getattr(event, "door", None)
+        if door is None:
+            return None
+        return "opened" if door.opened else "failed"
+
+
+class ReportExportSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField(read_only=True)
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportExport
+        fields = [
+            "id",
+            "format",
+            "filters",
+            "description",
+            "status",
+            "progress",
+            "rows_done",
+            "rows_total",
+            "error",
+            "scheduled_report",
+            "created_at",
+            "finished_at",
+            "file_url",
+        ]
+        read_only_fields = fields
+
+    def get_file_url(self, export: ReportExport) -> str | None:
+        if export.status != ReportExport.Status.DONE:
+            return None
+        return reverse("reportexport-file", args=[export.pk], request=self.context.get("request"))

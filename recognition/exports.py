@@ -1,0 +1,217 @@
+"""Report exports: a selection of the access log made into a file, now or by a Celery task,
+and the scheduled reports Celery beat produces."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from recognition.filtersets import AccessEventFilter
+from recognition.models import AccessEvent, ReportExport, ScheduledReport
+from recognition.reports import FORMATS, export_write
+
+logger = logging.getLogger(__name__)
+
+Filters = dict[str, list[str]]  # as a query string has them: name -> values
+
+
+class SelectionError(ValueError):
+    """The filters do not describe a selection; ``errors`` says why, per field."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Selection:
+    queryset: QuerySet[AccessEvent]
+    filters: Filters
+    description: str
+
+
+def access_selection(filters: Filters) -> Selection:
+    """The events the filters select, and a description of the filters for a person.
+    Raises SelectionError for filters that do not make sense."""
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for name, values in filters.items():
+        data.setlist(name, [str(v) for v in values])
+    filterset = AccessEventFilter(data=data, queryset=AccessEvent.objects.all())
+    if not filterset.is_valid():
+        raise SelectionError({k: list(v) for k, v in filterset.errors.items()})
+    parts = []
+    for name, value in filterset.form.cleaned_data.items():
+        if value in (None, "", []):
+            continue
+        label = filterset.filters[name].label or name.replace("_", " ")
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{str(label).lower()}: {shown}")
+    kept = {k: v for k, v in filters.items() if k in filterset.filters and any(v)}
+    return Selection(
+        queryset=filterset.qs,
+        filters=kept,
+        description="; ".join(parts) or "all events",
+    )
+
+
+def report_title(description: str) -> str:
+    return f"AccessPortal access events ({description})"
+
+
+def export_file_name(export_id: int | None, fmt: str) -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    return f"access-events-{stamp}{f'-{export_id}' if export_id else ''}.{FORMATS[fmt][1]}"
+
+
+def report_export_create(
+    *,
+    fmt: str,
+    selection: Selection,
+    user=None,
+    scheduled_report: ScheduledReport | None = None,
+) -> ReportExport:
+    """Record an export and queue its task once the record is committed."""
+    from recognition.tasks import report_export_run as task
+
+    export = ReportExport.objects.create(
+        format=fmt,
+        filters=selection.filters,
+        description=selection.description[:500],
+        created_by=user,
+        scheduled_report=scheduled_report,
+    )
+    transaction.on_commit(lambda: task.delay(export.pk))
+    return export
+
+
+def report_export_run(*, export_id: int) -> None:
+    """Produce the export's file, noting progress on its row as batches are written. A
+    failure is recorded on the row (and no half-written file is kept)."""
+    export = ReportExport.objects.filter(pk=export_id).first()
+    if export is None or export.status not in (
+        ReportExport.Status.QUEUED,
+        ReportExport.Status.RUNNING,  # a worker lost mid-way: start again
+    ):
+        return
+    rows = ReportExport.objects.filter(pk=export_id)
+    try:
+        selection = access_selection(export.filters)
+        total = selection.queryset.count()
+        if export.format == ReportExport.Format.PDF:
+            total = min(total, settings.REPORT_PDF_MAX_ROWS)
+        rows.update(status=ReportExport.Status.RUNNING, rows_total=total, rows_done=0)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / export_file_name(export.pk, export.format)
+            export_write(
+                export.format,
+                selection.queryset,
+                path,
+                title=report_title(selection.description),
+                subtitle=f"{total} events. Produced {timezone.localtime():%Y-%m-%d %H:%M %Z}.",
+                on_batch=lambda done: rows.update(rows_done=done),
+            )
+            with path.open("rb") as handle:
+                export.file.save(path.name, File(handle), save=False)
+        rows.update(
+            status=ReportExport.Status.DONE,
+            rows_done=total,
+            file=export.file.name,
+            finished_at=timezone.now(),
+        )
+    except Exception as error:
+        logger.exception("Report export %s failed", export_id)
+        if export.file:
+            export.file.delete(save=False)
+        rows.update(
+            status=ReportExport.Status.FAILED,
+            error=f"The export failed: {error}"[:500],
+            file="",
+            finished_at=timezone.now(),
+        )
+
+
+def scheduled_report_period(
+    report: ScheduledReport, *, today: dt.date
+) -> tuple[dt.date, dt.date] | None:
+    """The latest complete period (first and last day) not yet reported, or None."""
+    if report.frequency == ScheduledReport.Frequency.DAILY:
+        last = today - dt.timedelta(days=1)
+        first = last
+    else:
+        last = today - dt.timedelta(days=today.weekday() + 1)  # the Sunday before this week
+        first = last - dt.timedelta(days=6)
+    if report.last_period_end is not None and report.last_period_end >= last:
+        return None
+    return first, last
+
+
+def scheduled_report_filters(report: ScheduledReport, first: dt.date, last: dt.date) -> Filters:
+    filters: Filters = {"date_from": [first.isoformat()], "date_to": [last.isoformat()]}
+    for name in ("site", "gate", "group"):
+        value = getattr(report, f"{name}_id")
+        if value:
+            filters[name] = [str(value)]
+    if report.decision:
+        filters["decision"] = [report.decision]
+    return filters
+
+
+def scheduled_reports_run(*, now: dt.datetime | None = None) -> list[ReportExport]:
+    """Queue the exports of every active scheduled report whose period has ended. Each period
+    is produced once, however often this runs and in however many processes."""
+    now = now or timezone.now()
+    today = now.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    queued = []
+    for report_id in ScheduledReport.objects.filter(is_active=True).values_list("pk", flat=True):
+        with transaction.atomic():
+            report = ScheduledReport.objects.select_for_update().get(pk=report_id)
+            period = scheduled_report_period(report, today=today)
+            if period is None:
+                continue
+            selection = access_selection(scheduled_report_filters(report, *period))
+            selection = Selection(
+                selection.queryset,
+                selection.filters,
+                f"{report.name}, {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}",
+            )
+            queued.append(
+                report_export_create(
+                    fmt=report.format, selection=selection, scheduled_report=report
+                )
+            )
+            ScheduledReport.objects.filter(pk=report.pk).update(last_period_end=period[1])
+    return queued
+
+
+def report_exports_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete produced files (and their records) older than REPORT_KEEP_DAYS."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.REPORT_KEEP_DAYS)
+    old = list(ReportExport.objects.filter(created_at__lt=cutoff))
+    for export in old:
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+    return len(old)
+
+
+def export_visible_to(export: ReportExport, user: Any) -> bool:
+    """Whoever asked for an export may fetch it; scheduled reports are for everyone who may
+    see report files (managers and auditors)."""
+    if not user.has_perm("recognition.export_accessevent"):
+        return False
+    if export.created_by_id is not None:
+        return export.created_by_id == user.pk
+    return user.has_perm("recognition.view_reportexport")

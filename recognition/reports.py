@@ -1,0 +1,285 @@
+"""Access log reports: the rows of a filtered selection, written as CSV, XLSX or PDF.
+
+Rows are read in keyset-paginated batches (by chain sequence, that is in the order events
+happened) and written as they come, so memory stays flat however many rows there are: CSV
+streams straight to the client or a file, XLSX uses openpyxl's write-only mode (rows go to a
+temporary file as they are appended), PDF draws page by page.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from recognition.models import AccessEvent
+
+BATCH = 2000
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "pdf": ("application/pdf", "pdf"),
+}
+
+# (header, field read from the database); "local", "decision" and "door" are derived.
+COLUMNS = (
+    ("Sequence", "sequence"),
+    ("Time (UTC)", "occurred_at"),
+    ("Local time", "local"),
+    ("Site", "site_name"),
+    ("Gate", "gate_name"),
+    ("Kiosk", "kiosk_name"),
+    ("Person", "person_name"),
+    ("Person id", "person_id"),
+    ("Decision", "decision"),
+    ("Reason", "reason"),
+    ("Rule", "rule_name"),
+    ("Distance", "distance"),
+    ("Margin", "margin"),
+    ("Liveness", "liveness"),
+    ("Model", "model_name"),
+    ("Frames", "frames"),
+    ("Door", "door"),
+    ("Entry hash", "entry_hash"),
+)
+_READ = (
+    "sequence",
+    "occurred_at",
+    "site_name",
+    "gate_name",
+    "kiosk_name",
+    "person_name",
+    "person_id",
+    "granted",
+    "reason",
+    "rule_name",
+    "distance",
+    "margin",
+    "liveness",
+    "model_name",
+    "frames",
+    "door__opened",
+    "entry_hash",
+)
+# A cell a spreadsheet would run as a formula is written as text (CSV/formula injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _door(opened: bool | None, granted: bool) -> str:
+    if not granted:
+        return ""
+    return {True: "opened", False: "failed", None: "not recorded"}[opened]
+
+
+def export_rows(
+    queryset: QuerySet[AccessEvent],
+    *,
+    on_batch: Callable[[int], None] | None = None,
+    limit: int | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """The selection's rows in COLUMNS order, oldest first. ``on_batch`` hears the number of
+    rows produced so far after each batch."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    last, produced = 0, 0
+    while limit is None or produced < limit:
+        size = BATCH if limit is None else min(BATCH, limit - produced)
+        batch = list(
+            queryset.filter(sequence__gt=last).order_by("sequence").values_list(*_READ)[:size]
+        )
+        if not batch:
+            return
+        for (
+            sequence,
+            occurred_at,
+            site,
+            gate,
+            kiosk,
+            person,
+            person_id,
+            granted,
+            reason,
+            rule,
+            distance,
+            margin,
+            liveness,
+            model,
+            frames,
+            door_opened,
+            entry_hash,
+        ) in batch:
+            yield (
+                sequence,
+                occurred_at,
+                occurred_at.astimezone(zone),
+                _text(site),
+                _text(gate),
+                _text(kiosk),
+                _text(person) or "unknown",
+                person_id,
+                "granted" if granted else "denied",
+                reason,
+                _text(rule),
+                distance,
+                margin,
+                liveness,
+                model,
+                frames,
+                _door(door_opened, granted),
+                entry_hash,
+            )
+        produced += len(batch)
+        last = batch[-1][0]
+        if on_batch:
+            on_batch(produced)
+
+
+def headings() -> list[str]:
+    return [
+        f"Local time ({settings.TIME_ZONE})" if field == "local" else heading
+        for heading, field in COLUMNS
+    ]
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo == dt.UTC:
+            return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return "" if value is None else value
+
+
+def csv_chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
+    """CSV text in chunks of rows, with a byte-order mark so spreadsheets read it as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(headings())
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_csv_value(v) for v in row])
+        if count % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_csv(rows: Iterator[tuple[Any, ...]], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for chunk in csv_chunks(rows):
+            handle.write(chunk)
+
+
+def write_xlsx(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str) -> None:
+    """A write-only workbook: each row is written out as it is appended."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Access events")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for heading in headings():
+        cell = WriteOnlyCell(sheet, heading)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        # UTC as ISO text (unambiguous), local time as a date cell the spreadsheet can sort.
+        sheet.append([row[0], _csv_value(row[1]), row[2].replace(tzinfo=None), *row[3:]])
+    workbook.properties.title = title
+    workbook.save(path)
+
+
+PDF_COLUMNS = (  # (heading, index in the row, width in points)
+    ("Local time", 2, 105),
+    ("Gate", 4, 150),
+    ("Person", 6, 130),
+    ("Decision", 8, 50),
+    ("Reason", 9, 95),
+    ("Rule", 10, 120),
+    ("Door", 16, 50),
+    ("#", 0, 50),
+)
+
+
+def write_pdf(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str, subtitle: str) -> None:
+    """A landscape A4 table, page by page, with the selection and page numbers on each."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfgen.canvas import Canvas
+
+    width, height = landscape(A4)
+    canvas = Canvas(str(path), pagesize=(width, height), pageCompression=1)
+    canvas.setTitle(title)
+    margin, line = 36, 12
+    page = 0
+
+    def new_page() -> float:
+        nonlocal page
+        page += 1
+        canvas.setFont("Helvetica-Bold", 12)
+        canvas.drawString(margin, height - margin, title)
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(margin, height - margin - 14, subtitle)
+        canvas.drawRightString(width - margin, margin / 2, f"Page {page}")
+        y = height - margin - 36
+        canvas.setFont("Helvetica-Bold", 8)
+        x = margin
+        for heading, _, column_width in PDF_COLUMNS:
+            canvas.drawString(x, y, heading)
+            x += column_width
+        canvas.setFont("Helvetica", 8)
+        return y - line
+
+    def fit(text: str, column_width: float) -> str:
+        while text and canvas.stringWidth(text, "Helvetica", 8) > column_width - 6:
+            text = text[:-2] + "…"
+        return text
+
+    y = new_page()
+    for row in rows:
+        if y < margin:
+            canvas.showPage()
+            y = new_page()
+        x = margin
+        for _, index, column_width in PDF_COLUMNS:
+            value = row[index]
+            text = value.strftime("%Y-%m-%d %H:%M:%S") if index == 2 else str(value or "")
+            canvas.drawString(x, y, fit(text, column_width))
+            x += column_width
+        y -= line
+    canvas.save()
+
+
+def export_write(
+    fmt: str,
+    queryset: QuerySet[AccessEvent],
+    path: Path,
+    *,
+    title: str,
+    subtitle: str = "",
+    on_batch: Callable[[int], None] | None = None,
+) -> None:
+    """Write the selection to ``path`` in ``fmt`` (csv, xlsx or pdf)."""
+    limit = settings.REPORT_PDF_MAX_ROWS if fmt == "pdf" else None
+    rows = export_rows(queryset, on_batch=on_batch, limit=limit)
+    if fmt == "csv":
+        write_csv(rows, path)
+    elif fmt == "xlsx":
+        write_xlsx(rows, path, title=title)
+    elif fmt == "pdf":
+        write_pdf(rows, path, title=title, subtitle=subtitle)
+    else:
+        raise ValueError(f"Unknown report format {fmt!r}; use csv, xlsx or pdf.")
