@@ -333,6 +333,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_float("REPORT_SCHEDULE_CHECK_SECONDS", 600.0, maximum=86400),
     },
     "report-files-prune": {"task": "recognition.tasks.report_exports_prune", "schedule": 3600.0},
+    "face-snapshots-prune": {
+        "task": "recognition.tasks.access_snapshots_prune",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Face recognition -----------------------------------------------------------------------

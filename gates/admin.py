@@ -112,6 +112,7 @@ class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, ad
             "Door output",
             {"fields": ["door_output", "door_webhook_url", "door_webhook_secret"]},
         ),
+        ("Face snapshots", {"fields": ["snapshot_faces", "snapshot_retention_days"]}),
         ("Who may pass now", {"fields": ["who_may_pass_now"]}),
     ]
 

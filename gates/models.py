@@ -3,6 +3,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -73,6 +74,16 @@ class Gate(models.Model):
         default=True,
         help_text="Check that the face is a live person, not a photo or a screen "
         "(where the anti-spoofing model is installed).",
+    )
+    snapshot_faces = models.BooleanField(
+        default=False,
+        help_text="Keep a picture of the face, cropped, with each access event at this gate "
+        "(encrypted on disk, deleted after the retention period).",
+    )
+    snapshot_retention_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days a face snapshot is kept before it is deleted.",
     )
     description = models.TextField(blank=True)
     door_output = models.CharField(

@@ -7,7 +7,14 @@ from django.utils.html import format_html
 from accessportal.admin import ChangeHistoryAdminMixin
 from recognition import kiosks, services
 from recognition.kiosks import kiosk_status, pairing_url
-from recognition.models import AccessEvent, FacePhoto, Kiosk, ReportExport, ScheduledReport
+from recognition.models import (
+    AccessEvent,
+    AccessSnapshot,
+    FacePhoto,
+    Kiosk,
+    ReportExport,
+    ScheduledReport,
+)
 
 
 class FacePhotoDisplay:
@@ -156,6 +163,21 @@ class AccessEventAdmin(admin.ModelAdmin):
     list_select_related = ["door"]
     search_fields = ["person_name", "gate_name", "kiosk_name"]
     date_hierarchy = "occurred_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if request.user.has_perm("recognition.view_accesssnapshot"):
+            fields.append("face_snapshot")
+        return fields
+
+    @admin.display(description="face snapshot")
+    def face_snapshot(self, event: AccessEvent) -> str:
+        if not event.snapshot_sha256:
+            return "-"
+        if not AccessSnapshot.objects.filter(event=event).exists():
+            return "Deleted after its retention period."
+        url = reverse("recognition:access-snapshot-image", args=[event.pk])
+        return format_html('<img src="{}" alt="Face at the kiosk" height="160">', url)
 
     @admin.display(boolean=True, description="door opened")
     def door_opened(self, event: AccessEvent) -> bool | None:

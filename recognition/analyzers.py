@@ -15,14 +15,14 @@ import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 from recognition import analyzer_process
-from recognition.engine import FaceEngine, get_engine
+from recognition.engine import FaceEngine, face_snapshot_jpeg, get_engine
 from recognition.passages import STILL_OVERLAP, Box, Seen, Sighting, overlap
 from recognition.services import embedding_match, has_rival_face
 
@@ -31,7 +31,13 @@ logger = logging.getLogger(__name__)
 
 class FrameAnalyzer(Protocol):
     async def analyze(
-        self, data: bytes, *, at: float, check_liveness: bool, still_at: Box | None = None
+        self,
+        data: bytes,
+        *,
+        at: float,
+        check_liveness: bool,
+        still_at: Box | None = None,
+        snapshot: bool = False,
     ) -> Sighting:
         """Raises ``recognition.engine.ImageError`` for bytes that are not a readable image."""
         ...
@@ -43,10 +49,12 @@ def frame_sighting(
     at: float,
     check_liveness: bool,
     still_at: Box | None = None,
+    snapshot: bool = False,
     engine: FaceEngine | None = None,
 ) -> Sighting:
     """Analyse one frame (blocking). With ``still_at``, a largest face that has not moved
-    from that box is only counted, not identified (the passage already knows who it is)."""
+    from that box is only counted, not identified (the passage already knows who it is).
+    With ``snapshot``, an identified face comes with its picture, cropped."""
     engine = engine or get_engine()
     # Most frames at a door show nobody, and a decided passage only needs to know whether the
     # same face is still there: a cheap presence check answers both.
@@ -69,6 +77,7 @@ def frame_sighting(
     close_old_connections()  # the gallery looks for enrolment changes in the database
     match = embedding_match(reading.embedding, engine=engine)
     return Sighting(
+        face_jpeg=face_snapshot_jpeg(data, reading.faces[0]) if snapshot else None,
         at=at,
         seen=Seen.PERSON if match.person_id is not None else Seen.UNKNOWN,
         faces=faces,
@@ -88,10 +97,21 @@ class _PoolAnalyzer:
     _function = staticmethod(frame_sighting)
 
     async def analyze(
-        self, data: bytes, *, at: float, check_liveness: bool, still_at: Box | None = None
+        self,
+        data: bytes,
+        *,
+        at: float,
+        check_liveness: bool,
+        still_at: Box | None = None,
+        snapshot: bool = False,
     ) -> Sighting:
         work = partial(
-            self._function, data, at=at, check_liveness=check_liveness, still_at=still_at
+            self._function,
+            data,
+            at=at,
+            check_liveness=check_liveness,
+            still_at=still_at,
+            snapshot=snapshot,
         )
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
 
@@ -124,14 +144,10 @@ class ProcessPoolAnalyzer(_PoolAnalyzer):
             initializer=analyzer_process.start,
         )
 
-    async def analyze(
-        self, data: bytes, *, at: float, check_liveness: bool, still_at: Box | None = None
-    ) -> Sighting:
+    async def analyze(self, data: bytes, **options: Any) -> Sighting:
         pool = self._pool
         try:
-            return await super().analyze(
-                data, at=at, check_liveness=check_liveness, still_at=still_at
-            )
+            return await super().analyze(data, **options)
         except BrokenProcessPool:
             if self._pool is pool:
                 logger.error("A frame analyser process died; starting the pool again.")

@@ -150,6 +150,7 @@ class KioskConsumer(AsyncWebsocketConsumer):
                     at=now,
                     check_liveness=self.kiosk.liveness_required,
                     still_at=self.tracker.still_box(now),
+                    snapshot=self.kiosk.snapshot_faces,
                 )
             except ImageError as error:
                 await self._error("bad_frame", str(error), frame=frame)

@@ -327,6 +327,28 @@ class FaceEngine:
         return reading
 
 
+SNAPSHOT_SIDE = 240  # a face snapshot's longest side, in pixels
+SNAPSHOT_PADDING = 0.25  # around the face box, as a share of its size
+
+
+def face_snapshot_jpeg(data: bytes, face: FaceBox) -> bytes:
+    """The face in ``data`` (whose full-size pixels ``face`` is in), cropped with some margin
+    and made small: a JPEG for the access log, not for recognition."""
+    image = decode_image(data)
+    height, width = image.shape[:2]
+    pad_x, pad_y = round(face.w * SNAPSHOT_PADDING), round(face.h * SNAPSHOT_PADDING)
+    left, top = max(0, face.x - pad_x), max(0, face.y - pad_y)
+    right, bottom = min(width, face.x + face.w + pad_x), min(height, face.y + face.h + pad_y)
+    crop = image[top:bottom, left:right]
+    scale = min(1.0, SNAPSHOT_SIDE / max(crop.shape[:2]))
+    if scale < 1:
+        crop = cv2.resize(crop, (round(crop.shape[1] * scale), round(crop.shape[0] * scale)))
+    ok, encoded = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise ImageError("The face could not be encoded.")
+    return encoded.tobytes()
+
+
 def _timed(timings: dict[str, float], stage: str, work: Callable[[], Any]) -> Any:
     """Run ``work`` and add how long it took, in milliseconds, to ``stage``."""
     started = time.perf_counter()

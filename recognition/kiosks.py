@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from gates.selectors import access_decision
 from people.models import Person
 from recognition.audit import access_event_append, door_actuation_record
 from recognition.engine import embedding_model_name
-from recognition.models import Kiosk
+from recognition.models import AccessEvent, AccessSnapshot, Kiosk
 from recognition.passages import Agreement, Seen
 
 
@@ -159,6 +160,7 @@ class KioskFacts:
     gate_id: int
     gate_name: str
     liveness_required: bool
+    snapshot_faces: bool
 
 
 def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
@@ -180,6 +182,7 @@ def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
         gate_id=kiosk.gate.pk,
         gate_name=kiosk.gate.name,
         liveness_required=kiosk.gate.liveness_required,
+        snapshot_faces=kiosk.gate.snapshot_faces,
     )
 
 
@@ -210,6 +213,27 @@ def passage_decision(agreement: Agreement, *, person: Person | None, gate: Gate,
     return access_decision(person=person, gate=gate, at=at)
 
 
+def access_snapshot_keep(
+    *, event: AccessEvent, person: Person | None, jpeg: bytes, gate: Gate
+) -> AccessSnapshot:
+    return AccessSnapshot.objects.create(
+        event=event,
+        person=person,
+        image=ContentFile(jpeg, name="face.jpg"),
+        taken_at=event.occurred_at,
+        delete_after=event.occurred_at + dt.timedelta(days=gate.snapshot_retention_days),
+    )
+
+
+def access_snapshots_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the face snapshots past their gate's retention period, files included."""
+    expired = list(AccessSnapshot.objects.filter(delete_after__lte=now or timezone.now()))
+    for snapshot in expired:
+        snapshot.image.delete(save=False)
+        snapshot.delete()
+    return len(expired)
+
+
 def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | Refusal:
     """Decide the passage for the kiosk's gate now, append its event to the access log, fire
     the door if granted.
@@ -233,6 +257,7 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | R
         decision = passage_decision(agreement, person=person, gate=gate, at=at)
         rule = AccessRule.objects.filter(pk=decision.rule_id).first() if decision.rule_id else None
         face_read = agreement.seen in (Seen.PERSON, Seen.UNKNOWN)
+        snapshot = agreement.face_jpeg if gate.snapshot_faces else None
         event = access_event_append(
             occurred_at=at,
             kiosk=kiosk,
@@ -256,8 +281,10 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | R
                 else ""
             ),
             frames=agreement.frames,
-            snapshot_sha256="",
+            snapshot_sha256=hashlib.sha256(snapshot).hexdigest() if snapshot else "",
         )
+        if snapshot:
+            access_snapshot_keep(event=event, person=person, jpeg=snapshot, gate=gate)
     door = None
     if decision.granted:
         command = DoorCommand(

@@ -192,6 +192,34 @@ class AccessEvent(AppendOnlyModel):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.gate_name}: {outcome} ({self.reason})"
 
 
+def access_snapshot_path(snapshot: AccessSnapshot, filename: str) -> str:
+    return f"access-snapshots/{snapshot.taken_at:%Y/%m}/{uuid.uuid4().hex}.jpg.enc"
+
+
+class AccessSnapshot(models.Model):
+    """The face as the kiosk saw it for one access event, where the gate keeps snapshots:
+    cropped to the face, encrypted on disk, deleted after the gate's retention period (or with
+    the person). The event's ``snapshot_sha256`` proves which picture it was."""
+
+    event = models.OneToOneField(
+        "AccessEvent", on_delete=models.DO_NOTHING, db_constraint=False, related_name="snapshot"
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Deleting the person deletes their snapshots.",
+    )
+    image = models.FileField(upload_to=access_snapshot_path, storage=face_photo_storage)
+    taken_at = models.DateTimeField()
+    delete_after = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Face snapshot of event {self.event_id}"
+
+
 class AuditChainHead(models.Model):
     """The last link of the access events' chain (one row). Appending locks it, so writers in
     any number of processes take turns; audit_verify also checks that the chain reaches it

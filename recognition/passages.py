@@ -51,6 +51,7 @@ class Sighting:
     distance: float | None = None
     margin: float | None = None
     liveness: float | None = None
+    face_jpeg: bytes | None = None  # the face, cropped, where the gate keeps snapshots
 
     @property
     def has_face(self) -> bool:
@@ -87,6 +88,7 @@ class Agreement:
     distance: float | None
     margin: float | None
     liveness: float | None  # mean over the agreeing frames; None if not checked
+    face_jpeg: bytes | None = None  # the latest agreeing frame's snapshot, if any
 
 
 class PassageState(enum.Enum):
@@ -176,6 +178,7 @@ def _agreement(frames: list[Sighting]) -> Agreement:
         distance=_mean([f.distance for f in frames]),
         margin=min(margins) if margins else None,
         liveness=_mean([f.liveness for f in frames]),
+        face_jpeg=next((f.face_jpeg for f in reversed(frames) if f.face_jpeg), None),
     )
 
 

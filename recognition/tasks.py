@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from recognition import exports, services
+from recognition import exports, kiosks, services
 
 
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=10)
@@ -25,3 +25,9 @@ def scheduled_reports_run() -> None:
 def report_exports_prune() -> None:
     """Run by Celery beat: delete report files past REPORT_KEEP_DAYS."""
     exports.report_exports_prune()
+
+
+@shared_task
+def access_snapshots_prune() -> None:
+    """Run by Celery beat: delete face snapshots past their gate's retention period."""
+    kiosks.access_snapshots_prune()

@@ -1,11 +1,16 @@
 from django.urls import path
 
 from recognition import report_views
-from recognition.views import face_photo_image
+from recognition.views import access_snapshot_image, face_photo_image
 
 app_name = "recognition"
 urlpatterns = [
     path("face-photos/<int:photo_id>/image", face_photo_image, name="face-photo-image"),
+    path(
+        "access-events/<int:event_id>/snapshot",
+        access_snapshot_image,
+        name="access-snapshot-image",
+    ),
     path("reports/access/", report_views.access_report, name="access-report"),
     path(
         "reports/access/export.<str:fmt>",

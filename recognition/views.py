@@ -3,10 +3,16 @@ from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from people.views import private_file_response
-from recognition.models import FacePhoto
+from recognition.models import AccessSnapshot, FacePhoto
 
 
 @permission_required("recognition.view_facephoto", raise_exception=True)
 def face_photo_image(request: HttpRequest, photo_id: int) -> FileResponse:
     """A face photo's file, decrypted, for operators allowed to see biometric data."""
     return private_file_response(get_object_or_404(FacePhoto, pk=photo_id).image)
+
+
+@permission_required("recognition.view_accesssnapshot", raise_exception=True)
+def access_snapshot_image(request: HttpRequest, event_id: int) -> FileResponse:
+    """The face snapshot of one access event, decrypted, for operators who may see it."""
+    return private_file_response(get_object_or_404(AccessSnapshot, event_id=event_id).image)

@@ -234,3 +234,24 @@ def test_the_migration_chains_the_events_written_before_it():
     assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
     assert DoorActuation.objects.count() == 2 and events[0].door.opened
     assert audit_chain_verify().ok
+
+
+def test_many_events_appended_at_once_make_the_same_chain(events):
+    from recognition.audit import access_events_append_many
+
+    gate = events[0].gate
+    facts = {
+        "occurred_at": events[0].occurred_at,
+        "kiosk_name": "Import",
+        "gate": gate,
+        "gate_name": str(gate),
+        "granted": False,
+        "reason": "no_rule",
+        "distance": 0.123456789,
+        "frames": 1,
+    }
+    assert access_events_append_many([facts] * 7, batch=3) == 7
+    assert AccessEvent.objects.count() == 13
+    assert audit_chain_verify().ok
+    access_event(gate=gate)  # one by one continues the same chain
+    assert audit_chain_verify().ok

@@ -1,4 +1,5 @@
-"""The product as scripts/serve starts it: Daphne and a Celery worker, from the Procfile.
+"""The product as scripts/serve starts it: Daphne, a Celery worker and Celery beat (scheduled
+reports), from the Procfile.
 
 GIVEN a fresh data folder, WHEN scripts/serve runs (migrate, collectstatic, demo data,
 honcho), THEN HTTP, static files and the admin answer, and a task sent to the broker is
@@ -43,6 +44,7 @@ def test_serve_starts_web_and_worker(tmp_path):
     try:
         wait_for(lambda: get(f"{base}/healthz")[0] == 200, 120, "the web process")
         wait_for(lambda: "ready." in log.read_text(), 60, "the worker")
+        wait_for(lambda: "beat: Starting" in log.read_text(), 60, "Celery beat")
         assert get(f"{base}/admin/login/")[0] == 200
         status, css = get(f"{base}/static/admin/css/base.css")
         assert status == 200 and b"body" in css

@@ -49,6 +49,8 @@ class GateSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "groups",
             "is_active",
             "liveness_required",
+            "snapshot_faces",
+            "snapshot_retention_days",
             "description",
             "door_output",
             "door_webhook_url",
