@@ -3,8 +3,10 @@ that selection (at once when small, through a Celery task with progress when lar
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin
@@ -22,6 +24,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from recognition import selectors
@@ -85,8 +88,13 @@ def export_refusal(fmt: str, count: int) -> str | None:
 @permission_required("recognition.view_accessevent", raise_exception=True)
 @require_GET
 def access_report(request: HttpRequest) -> HttpResponse:
+    if not request.GET:  # the last seven days, not the whole log (which can be millions)
+        today = timezone.localdate()
+        week = {"date_from": today - dt.timedelta(days=6), "date_to": today}
+        return redirect(f"{reverse('recognition:access-report')}?{urlencode(week)}")
     filterset = AccessEventFilter(
-        data=request.GET or None, queryset=AccessEvent.objects.select_related("door")
+        data=request.GET or None,
+        queryset=AccessEvent.objects.select_related("door", "gate__site"),
     )
     events = filterset.qs if filterset.is_bound and filterset.is_valid() else None
     if not filterset.is_bound:

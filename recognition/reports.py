@@ -28,11 +28,14 @@ FORMATS = {
     "pdf": ("application/pdf", "pdf"),
 }
 
-# (header, field read from the database); "local", "decision" and "door" are derived.
+# (header, field read from the database); "local", "zone", "decision" and "door" are derived.
+# Local time is the site's (the gate's site's time zone; ACCESSPORTAL_TIME_ZONE for an event
+# whose gate was deleted).
 COLUMNS = (
     ("Sequence", "sequence"),
     ("Time (UTC)", "occurred_at"),
     ("Local time", "local"),
+    ("Time zone", "zone"),
     ("Site", "site_name"),
     ("Gate", "gate_name"),
     ("Kiosk", "kiosk_name"),
@@ -67,6 +70,7 @@ _READ = (
     "frames",
     "door__opened",
     "entry_hash",
+    "gate__site__timezone",
 )
 # A cell a spreadsheet would run as a formula is written as text (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -90,7 +94,13 @@ def export_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """The selection's rows in COLUMNS order, oldest first. ``on_batch`` hears the number of
     rows produced so far after each batch."""
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zones: dict[str | None, ZoneInfo] = {None: ZoneInfo(settings.TIME_ZONE)}
+
+    def zone_of(name: str | None) -> ZoneInfo:
+        if name not in zones:
+            zones[name] = ZoneInfo(name)
+        return zones[name]
+
     last, produced = 0, 0
     while limit is None or produced < limit:
         size = BATCH if limit is None else min(BATCH, limit - produced)
@@ -117,11 +127,14 @@ def export_rows(
             frames,
             door_opened,
             entry_hash,
+            site_zone,
         ) in batch:
+            zone = zone_of(site_zone)
             yield (
                 sequence,
                 occurred_at,
                 occurred_at.astimezone(zone),
+                str(zone),
                 _text(site),
                 _text(gate),
                 _text(kiosk),
@@ -145,10 +158,7 @@ def export_rows(
 
 
 def headings() -> list[str]:
-    return [
-        f"Local time ({settings.TIME_ZONE})" if field == "local" else heading
-        for heading, field in COLUMNS
-    ]
+    return [heading for heading, _ in COLUMNS]
 
 
 def _csv_value(value: Any) -> Any:
@@ -205,12 +215,12 @@ def write_xlsx(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str) -> No
 
 PDF_COLUMNS = (  # (heading, index in the row, width in points)
     ("Local time", 2, 105),
-    ("Gate", 4, 150),
-    ("Person", 6, 130),
-    ("Decision", 8, 50),
-    ("Reason", 9, 95),
-    ("Rule", 10, 120),
-    ("Door", 16, 50),
+    ("Gate", 5, 150),
+    ("Person", 7, 130),
+    ("Decision", 9, 50),
+    ("Reason", 10, 95),
+    ("Rule", 11, 120),
+    ("Door", 17, 50),
     ("#", 0, 50),
 )
 

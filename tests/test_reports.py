@@ -34,7 +34,8 @@ def log(settings, tmp_path):
     over two days."""
     settings.MEDIA_ROOT = tmp_path
     settings.TIME_ZONE = "UTC"
-    north, south = SiteFactory(name="North"), SiteFactory(name="South")
+    north = SiteFactory(name="North", timezone="Europe/Berlin")
+    south = SiteFactory(name="South", timezone="UTC")
     main, dock = GateFactory(site=north, name="Main"), GateFactory(site=south, name="Dock")
     engineering = PersonGroupFactory(name="Engineering")
     ada = PersonFactory(first_name="Ada", last_name="Lovelace", groups=[engineering])
@@ -59,6 +60,9 @@ def log(settings, tmp_path):
     return {"sites": (north, south), "gates": (main, dock), "group": engineering, **made}
 
 
+REASONS = ("granted", "unknown_face", "outside_schedule")
+
+
 def report(client, **params):
     return client.get(reverse("recognition:access-report"), params)
 
@@ -75,10 +79,17 @@ def csv_rows(data: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
+def test_the_page_opens_on_the_last_seven_days(client, auditor, log):
+    client.force_login(auditor)
+    response = report(client)
+    assert response.status_code == 302 and "date_from=" in response["Location"]
+    assert client.get(response["Location"]).context["counts"]["total"] == 0  # all in 2026-11
+
+
 @pytest.mark.parametrize(
     ("params", "total", "granted"),
     [
-        ({}, 8, 4),
+        ({"reason": list(REASONS)}, 8, 4),
         ({"date_from": "2026-11-03", "date_to": "2026-11-03"}, 5, 2),
         ({"decision": "denied"}, 4, 0),
         ({"reason": ["unknown_face", "outside_schedule"]}, 4, 0),
@@ -112,7 +123,7 @@ def test_bad_filters_are_explained_not_a_crash(client, auditor, log):
 
 def test_the_summaries(client, auditor, log):
     client.force_login(auditor)
-    context = report(client).context
+    context = report(client, date_from="2026-11-01").context
     assert [(r["day"], r["gate_name"], r["entries"]) for r in context["per_gate_day"]] == [
         (dt.date(2026, 11, 2), "North / Main", 2),
         (dt.date(2026, 11, 3), "South / Dock", 2),
@@ -146,6 +157,7 @@ def test_csv_export_is_exactly_the_selection(client, auditor, log):
     first = rows[0]
     assert first["Person"] == "Ada Lovelace" and first["Decision"] == "granted"
     assert first["Time (UTC)"] == "2026-11-02T08:00:00Z" and first["Door"] == "opened"
+    assert (first["Local time"], first["Time zone"]) == ("2026-11-02 09:00:00", "Europe/Berlin")
     assert first["Entry hash"] == log["ada_in"].entry_hash
     assert rows[3]["Person"].startswith("'=")  # a formula would not run in a spreadsheet
 
@@ -156,9 +168,9 @@ def test_xlsx_export_opens_in_openpyxl(client, auditor, log):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(content(response)), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("Sequence", "Time (UTC)", "Local time (UTC)")
+    assert rows[0][:4] == ("Sequence", "Time (UTC)", "Local time", "Time zone")
     assert len(rows) == 1 + 5
-    assert rows[1][6] == "Ada Lovelace" and rows[1][2] == DAY2.replace(tzinfo=None)
+    assert rows[1][7] == "Ada Lovelace" and rows[1][2] == DAY2.replace(tzinfo=None)
     assert all(not str(cell).startswith("=") for row in rows for cell in row if cell)
 
 
@@ -212,7 +224,7 @@ def test_roles(client, users, log):
         ("outsider", 403, 403),
     ):
         client.force_login(users[role])
-        assert report(client).status_code == may_see, role
+        assert report(client, decision="granted").status_code == may_see, role
         assert export(client, "csv").status_code == may_export, role
 
 
