@@ -26,7 +26,8 @@ def schedule_save(
         schedule.holiday_calendars.set(holiday_calendars)
     if windows is not None:
         schedule.windows.all().delete()
-        TimeWindow.objects.bulk_create(TimeWindow(schedule=schedule, **w) for w in windows)
+        for window in windows:  # one by one, so the change history records each window
+            TimeWindow.objects.create(schedule=schedule, **window)
     return schedule
 
 
@@ -43,5 +44,6 @@ def holiday_save(
     holiday.save()
     if windows is not None:
         holiday.windows.all().delete()
-        HolidayWindow.objects.bulk_create(HolidayWindow(holiday=holiday, **w) for w in windows)
+        for window in windows:  # one by one, so the change history records each window
+            HolidayWindow.objects.create(holiday=holiday, **window)
     return holiday

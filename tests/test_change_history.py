@@ -100,3 +100,22 @@ def test_nobody_edits_or_deletes_the_history(client, users):
     assert client.post(change, {"object_repr": "Y"}).status_code == 403
     entry.refresh_from_db()
     assert entry.object_repr == "X"
+
+
+def test_windows_written_through_the_api_are_in_the_history(manager):
+    from gates.models import TimeWindow
+
+    api = token_client(manager)
+    created = api.post(
+        "/api/schedules/",
+        {
+            "name": "Night shift",
+            "windows": [{"weekday": 4, "start": "22:00", "end": "06:00", "ends_next_day": True}],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    window = TimeWindow.objects.get(schedule_id=created.json()["id"])
+    entry = entries_for(window)[0]
+    assert entry.action == LogEntry.Action.CREATE and entry.actor == manager
+    assert entry.changes_dict["start"][1] == "22:00:00"
