@@ -41,6 +41,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("people/", include("people.urls")),
+    path("gates/", include("gates.urls")),
     path("recognition/", include("recognition.urls")),
     path("kiosk/", kiosk_page, name="kiosk"),
     path("kiosk/pair/<str:token>/", kiosk_pair_page, name="kiosk-pair"),

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accessportal.admin import ChangeHistoryAdminMixin
 from gates import admin_views
@@ -175,7 +177,7 @@ class TimeWindowInline(WindowInlineBase):
 
 @admin.register(Schedule)
 class ScheduleAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "week_summary", "calendar_list"]
+    list_display = ["name", "week_summary", "calendar_list", "week_editor"]
     search_fields = ["name", "description"]
     list_filter = ["holiday_calendars"]
     filter_horizontal = ["holiday_calendars"]
@@ -183,6 +185,16 @@ class ScheduleAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("windows", "holiday_calendars")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        url = reverse("gates:schedule-editor", args=[object_id])
+        extra_context = {**(extra_context or {}), "extra_object_tools": [(url, "Week editor")]}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="week")
+    def week_editor(self, schedule: Schedule) -> str:
+        url = reverse("gates:schedule-editor", args=[schedule.pk])
+        return format_html('<a href="{}">Week editor</a>', url)
 
     @admin.display(description="weekly windows")
     def week_summary(self, schedule: Schedule) -> str:

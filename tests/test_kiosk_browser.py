@@ -8,10 +8,6 @@ this test fails, never skips, when it is missing.
 """
 
 import os
-import shutil
-import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -19,7 +15,7 @@ import pytest
 
 from tests.camera import y4m_clip
 from tests.conftest import UNIT
-from tests.processes import free_port, get, wait_for
+from tests.processes import Server, chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
@@ -47,70 +43,6 @@ SETUP = textwrap.dedent(
         print(kiosks.pairing_url(token))
     """
 )
-
-
-def chromium_path() -> str:
-    path = os.environ.get("ACCESSPORTAL_CHROMIUM") or shutil.which("chromium")
-    assert path, "Chromium is needed (Debian package chromium; scripts/test installs it)"
-    return path
-
-
-class Server:
-    """Daphne serving the product from its own data folder, as in production."""
-
-    def __init__(self, data_dir: Path, models_dir: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "ACCESSPORTAL_DATA_DIR": str(data_dir),
-            "ACCESSPORTAL_FACE_MODELS_DIR": str(models_dir),
-            "ACCESSPORTAL_KIOSK_PUBLIC_URL": self.url,
-            "ACCESSPORTAL_KIOSK_RESULT_SECONDS": "2",
-        }
-        self.env.pop("DJANGO_SETTINGS_MODULE", None)
-        self.log = data_dir / "daphne.log"
-        self.process = None
-
-    def manage(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    def start(self) -> None:
-        daphne = Path(sys.executable).parent / "daphne"
-        with self.log.open("a") as out:
-            self.process = subprocess.Popen(
-                [
-                    str(daphne),
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "accessportal.asgi:application",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        wait_for(lambda: get(f"{self.url}/healthz")[0] == 200, 60, "Daphne")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")

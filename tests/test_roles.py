@@ -1,7 +1,8 @@
 """Each role can do what it should and nothing more, in the admin and in the API.
 
 managers: edit people, gates, schedules, rules. auditors: read everything, change nothing.
-security desk: read people (and gates, to make sense of events), nothing else.
+security desk: read people, gates (to make sense of events), schedules and holidays (the week
+editor, read-only), nothing else.
 """
 
 import pytest
@@ -21,9 +22,9 @@ READERS = {
     "site": {"manager", "auditor", "desk"},
     "gate": {"manager", "auditor", "desk"},
     "gategroup": {"manager", "auditor"},
-    "schedule": {"manager", "auditor"},
-    "holidaycalendar": {"manager", "auditor"},
-    "holiday": {"manager", "auditor"},
+    "schedule": {"manager", "auditor", "desk"},
+    "holidaycalendar": {"manager", "auditor", "desk"},
+    "holiday": {"manager", "auditor", "desk"},
     "accessrule": {"manager", "auditor"},
     # Biometric data: never the security desk.
     "facephoto": {"manager", "auditor"},
