@@ -41,6 +41,12 @@ from recognition.kiosks import (
     passage_record,
 )
 from recognition.passages import AgreementRule, MessageRate, PassageTracker
+from recognition.status import (
+    STATUS_GROUP,
+    event_update,
+    kiosk_update,
+    status_publish,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +57,7 @@ SEEN_WRITE_SECONDS = 5.0  # how often last_seen_at is written, at most
 class KioskConsumer(AsyncWebsocketConsumer):
     kiosk: KioskFacts | None = None  # set once the device is accepted
     closed = False  # once closed (by either side) nothing more is sent
+    replaced = False  # another connection of the same kiosk took over
 
     async def connect(self) -> None:
         self.credential = self.scope.get("cookies", {}).get(settings.KIOSK_COOKIE_NAME)
@@ -79,6 +86,7 @@ class KioskConsumer(AsyncWebsocketConsumer):
         )
         await self.channel_layer.group_add(kiosk_group(checked.id), self.channel_name)
         await database_sync_to_async(kiosk_seen)(kiosk_id=checked.id)
+        await status_publish(kiosk_update(checked.id, checked.gate_id, "online"))
         self.watchdog = asyncio.create_task(self._close_when_silent())
         await self._send_json({"type": "hello", "kiosk": checked.name, "gate": checked.gate_name})
 
@@ -89,6 +97,8 @@ class KioskConsumer(AsyncWebsocketConsumer):
         self.watchdog.cancel()
         # A frame being analysed finishes, and its passage is recorded, even after a close.
         await self.channel_layer.group_discard(kiosk_group(self.kiosk.id), self.channel_name)
+        if not self.replaced:
+            await status_publish(kiosk_update(self.kiosk.id, self.kiosk.gate_id, "offline"))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if self.kiosk is None:
@@ -178,6 +188,9 @@ class KioskConsumer(AsyncWebsocketConsumer):
             if isinstance(outcome, Refusal):
                 await self._refuse(outcome)
                 return
+            update = await database_sync_to_async(event_update)(outcome.event_id)
+            if update:
+                await status_publish(update)
             decision = outcome.decision
             door = None if outcome.door is None else ("opened" if outcome.door.opened else "failed")
             await self._send_json(
@@ -204,11 +217,13 @@ class KioskConsumer(AsyncWebsocketConsumer):
     async def _seen(self, now: float) -> None:
         self.last_seen_write = now
         await database_sync_to_async(kiosk_seen)(kiosk_id=self.kiosk.id)
+        await status_publish(kiosk_update(self.kiosk.id, self.kiosk.gate_id, "online"))
 
     # --- Messages from the rest of the server (channel layer) ---------------------------------
 
     async def kiosk_replaced(self, event: dict) -> None:
         if event["by"] != self.channel_name:
+            self.replaced = True
             await self._close(4409, "Another connection of this kiosk took over.")
 
     async def kiosk_revoked(self, event: dict) -> None:
@@ -233,3 +248,40 @@ class KioskConsumer(AsyncWebsocketConsumer):
         if not self.closed:
             self.closed = True
             await self.close(code=code, reason=reason)
+
+
+def may_see_status(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_staff
+        and user.has_perm("recognition.view_kiosk")
+        and user.has_perm("recognition.view_accessevent")
+    )
+
+
+class StatusConsumer(AsyncWebsocketConsumer):
+    """The status page's socket: signed-in operators who may see kiosks and access events
+    get every update pushed to the status group; they send nothing. Close codes: 4401 not
+    signed in, 4403 not allowed."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401, reason="Sign in first.")
+            return
+        if not await database_sync_to_async(may_see_status)(user):
+            await self.close(code=4403, reason="This account may not see the gates' status.")
+            return
+        self.joined = True
+        await self.channel_layer.group_add(STATUS_GROUP, self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "joined", False):
+            await self.channel_layer.group_discard(STATUS_GROUP, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        pass  # the page only listens
+
+    async def status_update(self, event: dict) -> None:
+        await self.send(text_data=json.dumps(event["update"]))

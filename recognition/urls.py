@@ -1,6 +1,7 @@
 from django.urls import path
 
 from recognition import report_views
+from recognition.status_views import gate_status_page
 from recognition.views import access_snapshot_image, face_photo_image
 
 app_name = "recognition"
@@ -11,6 +12,7 @@ urlpatterns = [
         access_snapshot_image,
         name="access-snapshot-image",
     ),
+    path("status/", gate_status_page, name="status"),
     path("reports/access/", report_views.access_report, name="access-report"),
     path(
         "reports/access/export.<str:fmt>",

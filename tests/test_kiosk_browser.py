@@ -38,6 +38,9 @@ SETUP = textwrap.dedent(
         photo = services.face_photo_store(person=ada, image=image)
         assert services.face_photo_enroll(photo_id=photo.pk).status == "enrolled"
     AccessRule.objects.create(name="Ada, any time", person=ada, gate=gate)
+    from django.contrib.auth.models import Group, User
+    desk = User.objects.create_user("desk", password="status-page-password", is_staff=True)
+    desk.groups.add(Group.objects.get(name="Security desk"))
     for name in ("Kiosk A", "Kiosk B"):
         kiosk, token = kiosks.kiosk_create(gate=gate, name=name)
         print(kiosks.pairing_url(token))
@@ -90,6 +93,18 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
     stranger_clip.write_bytes(y4m_clip(UNIT / "img34.jpg"))
 
     with sync_playwright() as playwright:
+        # The security desk watches the gates' status page; it must follow without reloading.
+        desk_browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox"]
+        )
+        desk = desk_browser.new_page(viewport={"width": 1280, "height": 800})
+        desk.goto(f"{server.url}/admin/login/?next=/recognition/status/")
+        desk.fill("#id_username", "desk")
+        desk.fill("#id_password", "status-page-password")
+        desk.click("input[type=submit]")
+        desk.wait_for_selector('.gate-status[data-live="live"]')
+        assert desk.inner_text('[data-count="granted"]') == "0"
+
         browser = kiosk_browser(playwright, ada_clip)
         page = browser.new_page(viewport={"width": 1024, "height": 768})
         page.goto(f"{server.url}/kiosk/")
@@ -103,6 +118,14 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         assert state_of(page) == ("granted", "granted")
         assert "Ada" in page.locator("#title").inner_text()
         shot(page, "granted")
+        desk.wait_for_function(
+            "document.querySelector('[data-count=granted]').textContent === '1'", timeout=10_000
+        )
+        assert "Ada Lovelace" in desk.inner_text(".last-events")
+        assert desk.get_attribute("li[data-kiosk]:first-child", "data-status") == "online"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        desk.screenshot(path=str(ARTIFACTS / "status-page-live.png"), full_page=True)
+        desk_browser.close()
 
         page.wait_for_selector('html[data-state="idle"]', timeout=30_000)
         assert state_of(page) == ("idle", None)  # back to waiting by itself, not granted again

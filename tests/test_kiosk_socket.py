@@ -500,3 +500,36 @@ def test_snapshots_go_with_the_person_and_are_off_by_default(people_and_gate):
     import os
 
     assert not os.path.exists(path)
+
+
+def test_a_passage_is_pushed_live_to_the_status_page(people_and_gate):
+    from django.contrib.auth.models import Permission
+
+    from recognition.consumers import StatusConsumer
+
+    _, gate = people_and_gate
+    _, credential = paired(gate)
+    watcher = UserFactory(username="watcher")
+    watcher.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_kiosk", "view_accessevent"])
+    )
+
+    async def scenario():
+        status = WebsocketCommunicator(StatusConsumer.as_asgi(), "/ws/status/")
+        status.scope["user"] = watcher
+        assert (await status.connect())[0]
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        _, decision = await frames_until_decision(socket, camera_jpeg(UNIT / "img6.jpg"))
+        updates = []
+        while not any(u["kind"] == "event" for u in updates):
+            updates.append(await status.receive_json_from(timeout=10))
+        await socket.disconnect()
+        await status.disconnect()
+        return decision, updates
+
+    decision, updates = run(scenario)
+    event = next(u["event"] for u in updates if u["kind"] == "event")
+    assert event["id"] == decision["event"] and event["gate"] == gate.pk
+    assert event["person"] == "Ada Lovelace" and event["granted"] and event["reason"] == "granted"
+    assert updates[0] == {**updates[0], "kind": "kiosk", "status": "online"}

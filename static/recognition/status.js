@@ -1,0 +1,75 @@
+// Keeps the gates-and-kiosks page live: updates pushed over /ws/status/, and kiosks marked
+// offline when they stop beating. Reconnects with backoff.
+(function () {
+  "use strict";
+  const root = document.querySelector(".gate-status");
+  if (!root) return;
+  const offlineAfter = Number(root.dataset.offlineAfter) * 1000;
+  const keep = Number(root.dataset.lastEvents);
+  const liveState = document.getElementById("live-state");
+  let delay = 1000;
+
+  const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  document.querySelectorAll("td.when").forEach((td) => (td.textContent = time(td.dataset.at)));
+
+  function setKiosk(id, status) {
+    const item = document.querySelector(`li[data-kiosk="${id}"]`);
+    if (!item) return;
+    item.dataset.status = status;
+    if (status === "online") item.dataset.seenAt = String(Date.now()); // this clock, not the server's
+    item.querySelector(".kiosk-status").textContent = status;
+  }
+
+  function addEvent(event) {
+    const card = document.querySelector(`.gate-card[data-gate="${event.gate}"]`);
+    if (!card || card.querySelector(`tr[data-event="${event.id}"]`)) return;
+    const counter = card.querySelector(`[data-count="${event.granted ? "granted" : "denied"}"]`);
+    counter.textContent = String(Number(counter.textContent) + 1);
+    const row = document.createElement("tr");
+    row.className = `${event.granted ? "granted" : "denied"} fresh`;
+    row.dataset.event = event.id;
+    for (const text of [time(event.at), event.person, event.granted ? "granted" : "denied", event.reason]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.appendChild(cell);
+    }
+    const body = card.querySelector(".last-events tbody");
+    body.prepend(row);
+    while (body.children.length > keep) body.lastElementChild.remove();
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/status/`);
+    socket.onopen = () => {
+      delay = 1000;
+      root.dataset.live = "live";
+      liveState.textContent = "on";
+    };
+    socket.onmessage = (message) => {
+      const update = JSON.parse(message.data);
+      if (update.kind === "kiosk") setKiosk(update.kiosk, update.status);
+      if (update.kind === "event") addEvent(update.event);
+    };
+    socket.onclose = (closed) => {
+      root.dataset.live = "offline";
+      if (closed.code === 4401 || closed.code === 4403) {
+        liveState.textContent = closed.reason || "not allowed";
+        return;
+      }
+      liveState.textContent = `reconnecting in ${Math.round(delay / 1000)} s`;
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+
+  // A kiosk that stops beating without closing its socket is offline after the same time as
+  // on the server. The server found the online ones online just now.
+  document.querySelectorAll('li[data-status="online"]').forEach((item) => (item.dataset.seenAt = String(Date.now())));
+  setInterval(() => {
+    document.querySelectorAll('li[data-status="online"]').forEach((item) => {
+      if (Date.now() - Number(item.dataset.seenAt) > offlineAfter) setKiosk(item.dataset.kiosk, "offline");
+    });
+  }, 5000);
+  connect();
+})();
