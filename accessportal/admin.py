@@ -25,9 +25,16 @@ class ChangeHistoryAdminMixin(AuditlogHistoryAdminMixin):
             raise PermissionDenied
         return super().auditlog_history_view(request, object_id, extra_context)
 
+    def object_tools(self, request, object_id) -> list[tuple[str, str]]:
+        """Links (url, label) to pages about this object, shown beside "History"."""
+        return []
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         opts = self.model._meta
-        extra_context = extra_context or {}
+        extra_context = {
+            **(extra_context or {}),
+            "extra_object_tools": self.object_tools(request, object_id),
+        }
         if request.user.has_perm(VIEW_HISTORY):
             extra_context["change_history_url"] = reverse(
                 f"admin:{opts.app_label}_{opts.model_name}_auditlog", args=[object_id]

@@ -66,6 +66,9 @@ class SiteAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     def gate_count(self, site: Site) -> int:
         return site.gate_count  # type: ignore[attr-defined]
 
+    def object_tools(self, request, object_id) -> list[tuple[str, str]]:
+        return [(reverse("gates:site-matrix", args=[object_id]), "Access matrix")]
+
 
 @admin.register(GateGroup)
 class GateGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
@@ -186,10 +189,8 @@ class ScheduleAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("windows", "holiday_calendars")
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        url = reverse("gates:schedule-editor", args=[object_id])
-        extra_context = {**(extra_context or {}), "extra_object_tools": [(url, "Week editor")]}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def object_tools(self, request, object_id) -> list[tuple[str, str]]:
+        return [(reverse("gates:schedule-editor", args=[object_id]), "Week editor")]
 
     @admin.display(description="week")
     def week_editor(self, schedule: Schedule) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -180,3 +181,137 @@ def person_where_may_go(*, person: Person, at: dt.datetime) -> list[GateForPerso
     )
     answers = [GateForPerson(g, decide(person_fact, gate_facts(g), facts, at)) for g in gates]
     return sorted(answers, key=lambda a: (not a.decision.granted, str(a.gate)))
+
+
+SLOT_MINUTES = 15
+SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
+
+
+@dataclass(frozen=True)
+class WeekSlot:
+    """One quarter hour of one day at one gate: the decision at its first instant, or None
+    where that wall-clock time does not exist (a daylight-saving gap)."""
+
+    at: dt.datetime | None
+    decision: Decision | None
+
+
+@dataclass(frozen=True)
+class OpenSpan:
+    day: dt.date
+    start: dt.time
+    end: dt.time | None  # None: until midnight
+    rule_id: int | None
+
+
+@dataclass(frozen=True)
+class GateWeek:
+    gate: Gate
+    days: list[tuple[dt.date, list[WeekSlot]]]
+
+    def spans(self) -> list[OpenSpan]:
+        """The granted quarter hours of each day, joined into spans (per deciding rule)."""
+        found = []
+        for day, slots in self.days:
+            start = None
+            for index, slot in enumerate([*slots, None]):
+                granted = slot is not None and slot.decision is not None and slot.decision.granted
+                rule = slot.decision.rule_id if granted else None
+                if start is not None and (not granted or rule != start[1]):
+                    end = None if index == len(slots) else _slot_time(index)
+                    found.append(OpenSpan(day, _slot_time(start[0]), end, start[1]))
+                    start = None
+                if granted and start is None:
+                    start = (index, rule)
+        return found
+
+
+def _slot_time(index: int) -> dt.time:
+    minutes = index * SLOT_MINUTES
+    return dt.time(minutes // 60, minutes % 60)
+
+
+def _local_instant(day: dt.date, slot: int, zone: ZoneInfo) -> dt.datetime | None:
+    """The aware instant of a site-local wall-clock time, or None if it does not exist."""
+    wall = dt.datetime.combine(day, _slot_time(slot))
+    instant = wall.replace(tzinfo=zone)
+    if instant.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        return None  # skipped by a spring-forward change
+    return instant
+
+
+def person_week(*, person: Person, monday: dt.date) -> list[GateWeek]:
+    """Where and when ``person`` may go in the week starting ``monday``: every gate a rule
+    names for them, each quarter hour decided by the decision function itself (so holidays,
+    validity dates, deny rules and daylight-saving changes are all as at a kiosk)."""
+    person = Person.objects.prefetch_related("groups").get(pk=person.pk)
+    rules = list(_rules_for_person(person))
+    person_fact = person_facts(person)
+    gates = list(
+        Gate.objects.filter(Q(access_rules__in=rules) | Q(groups__access_rules__in=rules))
+        .distinct()
+        .select_related("site")
+        .prefetch_related("groups")
+        .order_by("site__name", "name")
+    )
+    days = [monday + dt.timedelta(days=n) for n in range(7)]
+    # Rule facts hold the holidays around an instant: one set per day, taken at its noon.
+    facts_by_day = {
+        day: rule_facts(rules, at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC))
+        for day in days
+    }
+    weeks = []
+    for gate in gates:
+        zone, gate_fact = ZoneInfo(gate.site.timezone), gate_facts(gate)
+        gate_days = []
+        for day in days:
+            slots = []
+            for index in range(SLOTS_PER_DAY):
+                at = _local_instant(day, index, zone)
+                decision = decide(person_fact, gate_fact, facts_by_day[day], at) if at else None
+                slots.append(WeekSlot(at, decision))
+            gate_days.append((day, slots))
+        weeks.append(GateWeek(gate, gate_days))
+    return weeks
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    rules: list[AccessRule]
+
+    @property
+    def empty(self) -> bool:
+        return not self.rules
+
+
+def access_matrix(*, site) -> tuple[list[Gate], list[tuple[object, list[MatrixCell]]]]:
+    """Groups by the site's gates: in each cell, the active group rules that name that gate
+    (directly or through a gate group), with their schedules."""
+    from people.models import PersonGroup
+
+    gates = list(site.gates.prefetch_related("groups").order_by("name"))
+    rules = list(
+        AccessRule.objects.filter(is_active=True, group__isnull=False)
+        .filter(Q(gate__in=gates) | Q(gate_group__gates__in=gates))
+        .select_related("schedule", "gate", "gate_group")
+        .distinct()
+        .order_by("id")
+    )
+    rows = []
+    for group in PersonGroup.objects.order_by("name"):
+        cells = []
+        for gate in gates:
+            gate_group_ids = {g.pk for g in gate.groups.all()}
+            cells.append(
+                MatrixCell(
+                    [
+                        r
+                        for r in rules
+                        if r.group_id == group.pk
+                        and (r.gate_id == gate.pk or r.gate_group_id in gate_group_ids)
+                    ]
+                )
+            )
+        if any(not c.empty for c in cells):
+            rows.append((group, cells))
+    return gates, rows

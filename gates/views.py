@@ -1,6 +1,9 @@
-"""Pages for managers beyond the admin: the weekly schedule editor."""
+"""Pages beyond the admin: the weekly schedule editor, a person's week of access, and a
+site's access matrix."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
@@ -9,9 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
+from gates import selectors
 from gates.api.serializers import HolidaySerializer, TimeWindowSerializer
-from gates.models import Holiday, Schedule
+from gates.models import AccessRule, Holiday, Schedule, Site
+from people.models import Person
 
 
 @staff_member_required
@@ -42,5 +48,69 @@ def schedule_editor(request: HttpRequest, schedule_id: int) -> HttpResponse:
             "schedule": schedule,
             "editor": editor,
             "change_url": reverse("admin:gates_schedule_change", args=[schedule.pk]),
+        },
+    )
+
+
+def _monday(request: HttpRequest) -> dt.date:
+    """The Monday of the week asked for (``?week=YYYY-MM-DD``, any day of it), else this one."""
+    try:
+        day = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return day - dt.timedelta(days=day.weekday())
+
+
+@staff_member_required
+@permission_required(["people.view_person", "gates.check_access"], raise_exception=True)
+def person_week_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Where and when a person may go, as a week per gate, decided quarter hour by quarter
+    hour by the decision function."""
+    person = get_object_or_404(Person, pk=person_id)
+    monday = _monday(request)
+    weeks = selectors.person_week(person=person, monday=monday)
+    rules = AccessRule.objects.in_bulk(
+        {span.rule_id for week in weeks for span in week.spans() if span.rule_id}
+    )
+    return TemplateResponse(
+        request,
+        "gates/person_week.html",
+        {
+            **admin.site.each_context(request),
+            "title": f"Where and when {person} may go",
+            "person": person,
+            "monday": monday,
+            "previous_week": monday - dt.timedelta(days=7),
+            "next_week": monday + dt.timedelta(days=7),
+            "hours": range(24),
+            "weeks": [
+                {
+                    "gate": week.gate,
+                    "days": week.days,
+                    "spans": [(span, rules.get(span.rule_id)) for span in week.spans()],
+                }
+                for week in weeks
+            ],
+            "change_url": reverse("admin:people_person_change", args=[person.pk]),
+        },
+    )
+
+
+@staff_member_required
+@permission_required(["gates.view_site", "gates.view_accessrule"], raise_exception=True)
+def site_access_matrix(request: HttpRequest, site_id: int) -> HttpResponse:
+    """Groups by gates of one site, with the rules (and their schedules) in each cell."""
+    site = get_object_or_404(Site, pk=site_id)
+    gates, rows = selectors.access_matrix(site=site)
+    return TemplateResponse(
+        request,
+        "gates/access_matrix.html",
+        {
+            **admin.site.each_context(request),
+            "title": f"Access matrix of {site}",
+            "site": site,
+            "gates": gates,
+            "rows": rows,
+            "change_url": reverse("admin:gates_site_change", args=[site.pk]),
         },
     )

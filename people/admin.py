@@ -41,6 +41,10 @@ class PersonGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
 class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
     access_column = "Gate"
     access_empty_subject = "this person or their groups"
+
+    def object_tools(self, request, object_id) -> list[tuple[str, str]]:
+        return [(reverse("gates:person-week", args=[object_id]), "Week of access")]
+
     list_display = [
         "full_name",
         "employee_number",
