@@ -154,10 +154,15 @@ def test_a_manager_adds_a_holiday_and_sees_a_bad_one_explained_in_place(browser,
 
     page.fill("#holiday-date", "2026-12-31")
     page.fill("#holiday-name", "New Year's Eve")
-    page.fill("#holiday-windows", "25:00-26:00")
+    page.fill("#holiday-windows", "09:00-13:00, 12:00-14:00")
     page.click("#holiday-form button[type=submit]")
     page.wait_for_selector("#holiday-message.error")
-    assert "Time has wrong format" in page.inner_text("#holiday-message")
+    assert "overlap" in page.inner_text("#holiday-message")  # explained where it was typed
+    page.fill("#holiday-windows", "25:00-26:00")
+    page.click("#holiday-form button[type=submit]")
+    page.wait_for_function(
+        "document.getElementById('holiday-message').textContent.includes('wrong format')"
+    )
     page.screenshot(path=str(ARTIFACTS / "schedule-editor-holidays.png"), full_page=True)
 
     page.reload()
@@ -189,3 +194,22 @@ def test_the_security_desk_sees_the_week_but_cannot_change_it(browser, server):
     assert status == 403
     page.screenshot(path=str(ARTIFACTS / "schedule-editor-read-only.png"), full_page=True)
     page.close()
+
+
+def test_a_tablet_opens_a_quarter_hour_with_a_tap(browser, server):
+    context = browser.new_context(
+        viewport={"width": 1024, "height": 1366}, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    page.goto(f"{server.url}/admin/login/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    open_editor(page, server)
+    slot = page.locator('.slot[data-day="6"][data-slot="40"]')  # Sunday 10:00
+    assert "open" not in slot.get_attribute("class")
+    slot.tap()
+    assert "open" in slot.get_attribute("class")
+    assert "Sunday 10:00–10:15" in window_texts(page)
+    page.screenshot(path=str(ARTIFACTS / "schedule-editor-tablet.png"))
+    context.close()
