@@ -74,6 +74,13 @@ class Server:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
+    def prepare(self, setup: str) -> str:
+        """Migrate, collect static files and run ``setup`` (Python, in ``manage.py shell``);
+        what it printed."""
+        self.manage("migrate", "--noinput", "-v0")
+        self.manage("collectstatic", "--noinput", "-v0")
+        return self.manage("shell", "-v0", "-c", setup)
+
     def start(self) -> None:
         daphne = Path(sys.executable).parent / "daphne"
         with self.log.open("a") as out:

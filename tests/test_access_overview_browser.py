@@ -74,9 +74,7 @@ DECISIONS = textwrap.dedent(
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     server = Server(tmp_path_factory.mktemp("overview-server"))
-    server.manage("migrate", "--noinput", "-v0")
-    server.manage("collectstatic", "--noinput", "-v0")
-    output = server.manage("shell", "-v0", "-c", SETUP.format(password=PASSWORD))
+    output = server.prepare(SETUP.format(password=PASSWORD))
     server.person, server.site, server.main, server.dock = map(
         int, output.split("IDS")[1].split()[:4]
     )

@@ -52,9 +52,7 @@ SETUP = textwrap.dedent(
 def server(tmp_path_factory, face_models_dir):
     data_dir = tmp_path_factory.mktemp("kiosk-server")
     server = Server(data_dir, face_models_dir)
-    server.manage("migrate", "--noinput", "-v0")
-    server.manage("collectstatic", "--noinput", "-v0")
-    output = server.manage("shell", "-v0", "-c", SETUP.format(unit=str(UNIT)))
+    output = server.prepare(SETUP.format(unit=str(UNIT)))
     server.pairing_urls = [w for w in output.split() if w.startswith(f"{server.url}/kiosk/pair/")]
     assert len(server.pairing_urls) == 2, output
     server.start()

@@ -56,9 +56,7 @@ READ_WINDOWS = textwrap.dedent(
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     server = Server(tmp_path_factory.mktemp("editor-server"))
-    server.manage("migrate", "--noinput", "-v0")
-    server.manage("collectstatic", "--noinput", "-v0")
-    output = server.manage("shell", "-v0", "-c", SETUP.format(password=PASSWORD))
+    output = server.prepare(SETUP.format(password=PASSWORD))
     server.schedule = int(output.split("SCHEDULE")[1].split()[0])
     server.start()
     yield server
