@@ -369,6 +369,10 @@
   build();
   load(data.windows);
   savedState = state();
+  const offGrid = data.windows.filter((w) => [w.start, w.end].some((t) => Number(t.split(":")[1]) % 15 || Number(t.split(":")[2] || 0)));
+  if (offGrid.length) {
+    say(message, "Some windows do not start or end on a quarter hour; the grid shows them widened to the quarter, and saving here would keep them so. Use the schedule's page for exact minutes.", "error");
+  }
   if (data.canEdit) {
     enablePainting();
     setUpCopy();
