@@ -168,10 +168,11 @@ class ChainReport:
         return self.__dict__.copy()
 
 
-def _events(batch: int) -> Iterator[tuple]:
-    """Events by sequence, read in keyset-paginated batches (steady memory at any size)."""
+def _events(batch: int, after: int) -> Iterator[tuple]:
+    """Events after sequence ``after``, by sequence, read in keyset-paginated batches (steady
+    memory at any size)."""
     columns = ("id", "entry_hash", *CHAINED_FIELDS)
-    last = 0
+    last = after
     while True:
         rows = list(
             AccessEvent.objects.filter(sequence__gt=last)
@@ -185,38 +186,50 @@ def _events(batch: int) -> Iterator[tuple]:
 
 
 def audit_chain_verify(*, batch: int = 5000) -> ChainReport:
-    """Walk the chain from the first event and report the first one that does not match."""
-    head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
-    head_sequence = head.sequence if head else 0
-    head_hash = head.entry_hash if head else GENESIS_HASH
+    """Walk the chain from the first event and report the first one that does not match.
+
+    Kiosks may go on writing meanwhile: the walk ends when it has reached the head as it is
+    after the walk (events appended during it are walked too)."""
     previous_hash, expected, checked = GENESIS_HASH, 1, 0
+    head_sequence, walked_to = 0, None  # walked_to: the head a whole walk started after
 
     def bad(sequence: int | None, pk: int | None, problem: str) -> ChainReport:
         return ChainReport(False, checked, 0, head_sequence, sequence, pk, problem)
 
-    for row in _events(batch):
-        pk, stored_hash, values = row[0], row[1], dict(zip(CHAINED_FIELDS, row[2:], strict=True))
-        sequence = values["sequence"]
-        if sequence != expected:
-            return bad(
-                sequence,
-                pk,
-                f"event {sequence} follows event {expected - 1}: "
-                f"event{'s' if sequence - expected > 1 else ''} {expected}"
-                f"{f'..{sequence - 1}' if sequence - expected > 1 else ''} "
-                "missing (deleted)",
-            )
-        if event_hash(previous_hash, values) != stored_hash:
-            return bad(
-                sequence,
-                pk,
-                f"event {sequence} (id {pk}) does not match its hash: a field was changed, "
-                "or it was inserted out of order",
-            )
-        previous_hash = stored_hash
-        expected += 1
-        checked += 1
-    last_sequence = expected - 1
+    while True:
+        for row in _events(batch, after=expected - 1):
+            pk, stored_hash = row[0], row[1]
+            values = dict(zip(CHAINED_FIELDS, row[2:], strict=True))
+            sequence = values["sequence"]
+            if sequence != expected:
+                return bad(
+                    sequence,
+                    pk,
+                    f"event {sequence} follows event {expected - 1}: "
+                    f"event{'s' if sequence - expected > 1 else ''} {expected}"
+                    f"{f'..{sequence - 1}' if sequence - expected > 1 else ''} "
+                    "missing (deleted)",
+                )
+            if event_hash(previous_hash, values) != stored_hash:
+                return bad(
+                    sequence,
+                    pk,
+                    f"event {sequence} (id {pk}) does not match its hash: a field was changed, "
+                    "or it was inserted out of order",
+                )
+            previous_hash = stored_hash
+            expected += 1
+            checked += 1
+        head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
+        head_sequence = head.sequence if head else 0
+        head_hash = head.entry_hash if head else GENESIS_HASH
+        last_sequence = expected - 1
+        if last_sequence < head_sequence and head_sequence != walked_to:
+            # Appended while we walked (the head moves in the same transaction as its event):
+            # walk again; still short after a walk that began after this head means deleted.
+            walked_to = head_sequence
+            continue
+        break
     if last_sequence < head_sequence:
         return bad(
             last_sequence + 1,
