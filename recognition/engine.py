@@ -161,7 +161,14 @@ class FaceEngine:
                 model=config.model,
             )
         }
-        missing = [c for key, c in status.items() if key != "liveness" and not c.usable]
+        # Another network's weight file may still come from DeepFace's download, where the
+        # internet is reachable (below); Dlib's and the rest must be installed.
+        downloadable = config.model != "Dlib" and status["recognizer"].detail.startswith("missing")
+        missing = [
+            c
+            for key, c in status.items()
+            if key != "liveness" and not c.usable and not (key == "recognizer" and downloadable)
+        ]
         if missing:
             raise ImproperlyConfigured(
                 "The face engine cannot start: "
@@ -182,7 +189,17 @@ class FaceEngine:
             built = DeepFace.build_model(task="face_detector", model_name="dlib")
             self._detector = built.model["face_detector"]
         self._landmarks = dlib.shape_predictor(str(weights_dir(config.models_dir) / LANDMARKS))
-        self._recognizer = DeepFace.build_model(task="facial_recognition", model_name=config.model)
+        try:
+            self._recognizer = DeepFace.build_model(
+                task="facial_recognition", model_name=config.model
+            )
+        except Exception as error:
+            if not downloadable:
+                raise
+            raise ImproperlyConfigured(
+                f"The face engine cannot start: {status['recognizer'].name}: "
+                f"{status['recognizer'].detail}; DeepFace could not download it ({error})"
+            ) from error
         self._spoofing = (
             DeepFace.build_model(task="spoofing", model_name="Fasnet") if use_liveness else None
         )
