@@ -22,7 +22,7 @@ from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 from recognition import analyzer_process
-from recognition.engine import FaceEngine, face_snapshot_jpeg, get_engine
+from recognition.engine import FaceEngine, get_engine
 from recognition.passages import STILL_OVERLAP, Box, Seen, Sighting, overlap
 from recognition.services import embedding_match, has_rival_face
 
@@ -67,7 +67,7 @@ def frame_sighting(
     faces = len(presence.faces)
     if still_at is not None and overlap(box, still_at) >= STILL_OVERLAP:
         return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box)
-    reading = engine.read(data, check_liveness=check_liveness, presence=presence)
+    reading = engine.read(data, check_liveness=check_liveness, presence=presence, snapshot=snapshot)
     if not reading.faces:
         return Sighting(at=at, seen=Seen.NOTHING)
     if reading.embedding is None:  # the largest face is too small: still far away
@@ -77,7 +77,7 @@ def frame_sighting(
     close_old_connections()  # the gallery looks for enrolment changes in the database
     match = embedding_match(reading.embedding, engine=engine)
     return Sighting(
-        face_jpeg=face_snapshot_jpeg(data, reading.faces[0]) if snapshot else None,
+        face_jpeg=reading.face_jpeg,
         at=at,
         seen=Seen.PERSON if match.person_id is not None else Seen.UNKNOWN,
         faces=faces,

@@ -188,9 +188,6 @@ class KioskConsumer(AsyncWebsocketConsumer):
             if isinstance(outcome, Refusal):
                 await self._refuse(outcome)
                 return
-            update = await database_sync_to_async(event_update)(outcome.event_id)
-            if update:
-                await status_publish(update)
             decision = outcome.decision
             door = None if outcome.door is None else ("opened" if outcome.door.opened else "failed")
             await self._send_json(
@@ -201,10 +198,12 @@ class KioskConsumer(AsyncWebsocketConsumer):
                     "reason": decision.reason.value,
                     "message": REASON_TEXT[decision.reason],
                     "name": outcome.first_name,
-                    "event": outcome.event_id,
+                    "event": outcome.event.pk,
                     "door": door,
                 }
             )
+            # The person at the door hears first; the status pages after.
+            await status_publish(event_update(outcome.event))
 
     async def _close_when_silent(self) -> None:
         timeout = settings.KIOSK_IDLE_TIMEOUT_SECONDS

@@ -98,6 +98,7 @@ class FaceReading:
     problem: str | None = None  # no_face, face_too_small; None when embedded
     timings_ms: dict[str, float] = field(default_factory=dict)
     size: tuple[int, int] | None = None  # (width, height) of the pixels the boxes are in
+    face_jpeg: bytes | None = None  # the embedded face, cropped, when a snapshot was asked for
 
     @property
     def face(self) -> FaceBox | None:
@@ -311,17 +312,19 @@ class FaceEngine:
         *,
         check_liveness: bool | None = None,
         presence: FaceReading | None = None,
+        snapshot: bool = False,
     ) -> FaceReading:
         """Decode the bytes and analyse the largest face. Raises ImageError for bad bytes.
 
         With ``presence`` (what :meth:`read_faces` found in the same bytes), its faces are
         used instead of detecting again: a kiosk frame is detected once. Its timings are
-        counted in this reading's."""
+        counted in this reading's. With ``snapshot``, an embedded face also comes as a small
+        JPEG crop of the pixels already decoded."""
         timings: dict[str, float] = dict(presence.timings_ms) if presence else {}
         timed = partial(_timed, timings)
         image = timed("decode", lambda: decode_image(data))
         with self._lock:
-            if presence is not None and presence.size is not None:
+            if presence is not None:
                 faces = _rescaled(presence.faces, presence.size, image)
             else:
                 faces = timed("detect", lambda: self.detect(image))
@@ -341,6 +344,8 @@ class FaceEngine:
             if wants_liveness and self._spoofing is not None:
                 reading.liveness = timed("liveness", lambda: self.liveness(image, face))
             reading.embedding = timed("embed", lambda: self.embed(chip))
+        if snapshot:
+            reading.face_jpeg = timed("snapshot", lambda: face_snapshot_jpeg(image, face))
         return reading
 
 
@@ -348,10 +353,9 @@ SNAPSHOT_SIDE = 240  # a face snapshot's longest side, in pixels
 SNAPSHOT_PADDING = 0.25  # around the face box, as a share of its size
 
 
-def face_snapshot_jpeg(data: bytes, face: FaceBox) -> bytes:
-    """The face in ``data`` (whose full-size pixels ``face`` is in), cropped with some margin
-    and made small: a JPEG for the access log, not for recognition."""
-    image = decode_image(data)
+def face_snapshot_jpeg(image: np.ndarray, face: FaceBox) -> bytes:
+    """The face in ``image``, cropped with some margin and made small: a JPEG for the access
+    log, not for recognition."""
     height, width = image.shape[:2]
     pad_x, pad_y = round(face.w * SNAPSHOT_PADDING), round(face.h * SNAPSHOT_PADDING)
     left, top = max(0, face.x - pad_x), max(0, face.y - pad_y)

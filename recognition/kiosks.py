@@ -192,7 +192,7 @@ def kiosk_seen(*, kiosk_id: int) -> None:
 
 @dataclass(frozen=True)
 class PassageOutcome:
-    event_id: int
+    event: AccessEvent
     decision: Decision
     first_name: str
     door: DoorResult | None  # None when the passage was denied
@@ -299,7 +299,7 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | R
             event=event, opened=door.opened, detail=door.detail, at=timezone.now()
         )
     return PassageOutcome(
-        event_id=event.pk,
+        event=event,
         decision=decision,
         first_name=person.first_name if person and decision.granted else "",
         door=door,

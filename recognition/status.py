@@ -98,6 +98,5 @@ def kiosk_update(kiosk_id: int, gate_id: int, state: str) -> dict[str, Any]:
     }
 
 
-def event_update(event_id: int) -> dict[str, Any] | None:
-    event = AccessEvent.objects.filter(pk=event_id).first()
-    return {"kind": "event", "event": event_summary(event)} if event else None
+def event_update(event: AccessEvent) -> dict[str, Any]:
+    return {"kind": "event", "event": event_summary(event)}
