@@ -15,6 +15,7 @@ from recognition.models import (
     ReportExport,
     ScheduledReport,
 )
+from recognition.selectors import report_exports_visible
 
 
 class FacePhotoDisplay:
@@ -202,9 +203,7 @@ class ReportExportAdmin(admin.ModelAdmin):
     list_filter = ["status", "format", "scheduled_report"]
 
     def get_queryset(self, request: HttpRequest):
-        exports = super().get_queryset(request)
-        # Ad-hoc exports are their requester's; scheduled reports are everyone's with access.
-        return exports.filter(created_by=request.user) | exports.filter(created_by=None)
+        return report_exports_visible(request.user)
 
     @admin.display(description="file")
     def download(self, export: ReportExport) -> str:

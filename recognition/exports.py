@@ -9,7 +9,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files import File
@@ -20,6 +19,7 @@ from django.utils import timezone
 from recognition.filtersets import AccessEventFilter
 from recognition.models import AccessEvent, ReportExport, ScheduledReport
 from recognition.reports import FORMATS, export_write
+from recognition.selectors import report_exports_visible
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,37 @@ def access_selection(filters: Filters) -> Selection:
         filters=kept,
         description="; ".join(parts) or "all events",
     )
+
+
+class ExportRefused(ValueError):
+    """This export cannot be made (unknown format, a PDF too long); the message says why."""
+
+
+@dataclass(frozen=True)
+class ImmediateExport:
+    """A selection small enough to write while the client waits."""
+
+    selection: Selection
+    count: int
+
+
+def export_begin(*, fmt: str, filters: Filters, user: Any) -> ImmediateExport | ReportExport:
+    """Start an export of the events ``filters`` select: up to REPORT_SYNC_MAX_ROWS it is
+    made at once, larger ones by a Celery task (the queued ReportExport is returned).
+    Raises SelectionError for bad filters and ExportRefused for an export that cannot be made.
+    """
+    selection = access_selection(filters)
+    count = selection.queryset.count()
+    if fmt not in FORMATS:
+        raise ExportRefused(f"Unknown format {fmt!r}: choose csv, xlsx or pdf.")
+    if fmt == "pdf" and count > settings.REPORT_PDF_MAX_ROWS:
+        raise ExportRefused(
+            f"A PDF holds at most {settings.REPORT_PDF_MAX_ROWS} events and this selection has "
+            f"{count}. Narrow the selection, or export CSV or XLSX."
+        )
+    if count > settings.REPORT_SYNC_MAX_ROWS:
+        return report_export_create(fmt=fmt, selection=selection, user=user)
+    return ImmediateExport(selection, count)
 
 
 def report_title(description: str) -> str:
@@ -172,8 +203,7 @@ def scheduled_report_filters(report: ScheduledReport, first: dt.date, last: dt.d
 def scheduled_reports_run(*, now: dt.datetime | None = None) -> list[ReportExport]:
     """Queue the exports of every active scheduled report whose period has ended. Each period
     is produced once, however often this runs and in however many processes."""
-    now = now or timezone.now()
-    today = now.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    today = timezone.localdate(now)
     queued = []
     for report_id in ScheduledReport.objects.filter(is_active=True).values_list("pk", flat=True):
         with transaction.atomic():
@@ -199,19 +229,13 @@ def scheduled_reports_run(*, now: dt.datetime | None = None) -> list[ReportExpor
 def report_exports_prune(*, now: dt.datetime | None = None) -> int:
     """Delete produced files (and their records) older than REPORT_KEEP_DAYS."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.REPORT_KEEP_DAYS)
-    old = list(ReportExport.objects.filter(created_at__lt=cutoff))
-    for export in old:
-        if export.file:
-            export.file.delete(save=False)
-        export.delete()
-    return len(old)
+    # django-cleanup deletes each file once the rows' deletion commits.
+    _, deleted = ReportExport.objects.filter(created_at__lt=cutoff).delete()
+    return deleted.get(ReportExport._meta.label, 0)
 
 
 def export_visible_to(export: ReportExport, user: Any) -> bool:
-    """Whoever asked for an export may fetch it; scheduled reports are for everyone who may
-    see report files (managers and auditors)."""
-    if not user.has_perm("recognition.export_accessevent"):
-        return False
-    if export.created_by_id is not None:
-        return export.created_by_id == user.pk
-    return user.has_perm("recognition.view_reportexport")
+    return (
+        user.has_perm("recognition.export_accessevent")
+        and report_exports_visible(user).filter(pk=export.pk).exists()
+    )

@@ -227,11 +227,9 @@ def access_snapshot_keep(
 
 def access_snapshots_prune(*, now: dt.datetime | None = None) -> int:
     """Delete the face snapshots past their gate's retention period, files included."""
-    expired = list(AccessSnapshot.objects.filter(delete_after__lte=now or timezone.now()))
-    for snapshot in expired:
-        snapshot.image.delete(save=False)
-        snapshot.delete()
-    return len(expired)
+    # django-cleanup deletes each file once the rows' deletion commits.
+    _, deleted = AccessSnapshot.objects.filter(delete_after__lte=now or timezone.now()).delete()
+    return deleted.get(AccessSnapshot._meta.label, 0)
 
 
 def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | Refusal:

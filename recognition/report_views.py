@@ -29,12 +29,12 @@ from django.views.decorators.http import require_GET
 
 from recognition import selectors
 from recognition.exports import (
-    Selection,
+    ExportRefused,
+    ImmediateExport,
     SelectionError,
-    access_selection,
+    export_begin,
     export_file_name,
     export_visible_to,
-    report_export_create,
     report_title,
 )
 from recognition.filtersets import AccessEventFilter
@@ -49,13 +49,13 @@ def query_filters(request: HttpRequest) -> dict[str, list[str]]:
     return {k: v for k, v in request.GET.lists() if k not in ("page", "as")}
 
 
-def export_response(fmt: str, selection: Selection) -> HttpResponseBase:
+def export_response(fmt: str, export: ImmediateExport) -> HttpResponseBase:
     """The file itself, for a selection small enough to make while the client waits."""
     content_type, _ = FORMATS[fmt]
     name = export_file_name(None, fmt)
     if fmt == "csv":
         response: HttpResponseBase = StreamingHttpResponse(
-            csv_chunks(export_rows(selection.queryset)), content_type=content_type
+            csv_chunks(export_rows(export.selection.queryset)), content_type=content_type
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
@@ -63,25 +63,13 @@ def export_response(fmt: str, selection: Selection) -> HttpResponseBase:
     handle = tempfile.NamedTemporaryFile(suffix=f".{fmt}")  # noqa: SIM115
     export_write(
         fmt,
-        selection.queryset,
+        export.selection.queryset,
         Path(handle.name),
-        title=report_title(selection.description),
-        subtitle=f"{selection.queryset.count()} events.",
+        title=report_title(export.selection.description),
+        subtitle=f"{export.count} events.",
     )
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-
-
-def export_refusal(fmt: str, count: int) -> str | None:
-    """Why this export cannot be made, for a person; None when it can."""
-    if fmt not in FORMATS:
-        return f"Unknown format {fmt!r}: choose csv, xlsx or pdf."
-    if fmt == "pdf" and count > settings.REPORT_PDF_MAX_ROWS:
-        return (
-            f"A PDF holds at most {settings.REPORT_PDF_MAX_ROWS} events and this selection has "
-            f"{count}. Narrow the selection, or export CSV or XLSX."
-        )
-    return None
 
 
 @staff_member_required
@@ -93,12 +81,9 @@ def access_report(request: HttpRequest) -> HttpResponse:
         week = {"date_from": today - dt.timedelta(days=6), "date_to": today}
         return redirect(f"{reverse('recognition:access-report')}?{urlencode(week)}")
     filterset = AccessEventFilter(
-        data=request.GET or None,
-        queryset=AccessEvent.objects.select_related("door", "gate__site"),
+        data=request.GET, queryset=AccessEvent.objects.select_related("door", "gate__site")
     )
-    events = filterset.qs if filterset.is_bound and filterset.is_valid() else None
-    if not filterset.is_bound:
-        events = filterset.queryset
+    events = filterset.qs if filterset.is_valid() else None
     context = {
         **admin.site.each_context(request),
         "title": "Access report",
@@ -126,16 +111,13 @@ def access_report(request: HttpRequest) -> HttpResponse:
 @require_GET
 def access_report_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     try:
-        selection = access_selection(query_filters(request))
+        export = export_begin(fmt=fmt, filters=query_filters(request), user=request.user)
     except SelectionError as error:
         return HttpResponse(f"These filters cannot be used: {error}", status=400)
-    count = selection.queryset.count()
-    refusal = export_refusal(fmt, count)
-    if refusal:
-        return HttpResponse(refusal, status=400, content_type="text/plain; charset=utf-8")
-    if count <= settings.REPORT_SYNC_MAX_ROWS:
-        return export_response(fmt, selection)
-    export = report_export_create(fmt=fmt, selection=selection, user=request.user)
+    except ExportRefused as refusal:
+        return HttpResponse(str(refusal), status=400, content_type="text/plain; charset=utf-8")
+    if isinstance(export, ImmediateExport):
+        return export_response(fmt, export)
     return redirect("recognition:report-export", export_id=export.pk)
 
 

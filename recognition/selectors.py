@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 
-from recognition.models import AccessEvent
+from recognition.models import AccessEvent, ReportExport
 
 
 def _day():
@@ -68,3 +68,12 @@ def first_and_last_entries(events: QuerySet[AccessEvent]) -> list[dict]:
         .annotate(first=Min("occurred_at"), last=Max("occurred_at"), entries=Count("pk"))
         .order_by("day", "person_name")
     )
+
+
+def report_exports_visible(user) -> QuerySet[ReportExport]:
+    """Report files a user may see: the exports they asked for, and the scheduled reports if
+    they may see report files (managers and auditors)."""
+    visible = Q(created_by=user)
+    if user.has_perm("recognition.view_reportexport"):
+        visible |= Q(created_by=None)
+    return ReportExport.objects.filter(visible)

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,16 +14,12 @@ from recognition.api.serializers import (
     FacePhotoUploadSerializer,
     ReportExportSerializer,
 )
-from recognition.exports import SelectionError, access_selection, report_export_create
+from recognition.exports import ExportRefused, ImmediateExport, SelectionError, export_begin
 from recognition.filtersets import AccessEventFilter
 from recognition.models import AccessEvent, FacePhoto, ReportExport
-from recognition.report_views import (
-    export_file_response,
-    export_refusal,
-    export_response,
-    query_filters,
-)
+from recognition.report_views import export_file_response, export_response, query_filters
 from recognition.reports import FORMATS
+from recognition.selectors import report_exports_visible
 
 
 class FacePhotoViewSet(
@@ -111,16 +106,13 @@ class AccessEventViewSet(viewsets.ReadOnlyModelViewSet):
         /api/report-exports/)."""
         fmt = request.query_params.get("as", "")
         try:
-            selection = access_selection(query_filters(request))
+            export = export_begin(fmt=fmt, filters=query_filters(request), user=request.user)
         except SelectionError as error:
             return Response(error.errors, status=status.HTTP_400_BAD_REQUEST)
-        count = selection.queryset.count()
-        refusal = export_refusal(fmt, count)
-        if refusal:
-            return Response({"as": [refusal]}, status=status.HTTP_400_BAD_REQUEST)
-        if count <= settings.REPORT_SYNC_MAX_ROWS:
-            return export_response(fmt, selection)
-        export = report_export_create(fmt=fmt, selection=selection, user=request.user)
+        except ExportRefused as refusal:
+            return Response({"as": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        if isinstance(export, ImmediateExport):
+            return export_response(fmt, export)
         data = ReportExportSerializer(export, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
@@ -137,8 +129,7 @@ class ReportExportViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "format", "scheduled_report"]
 
     def get_queryset(self):
-        exports = super().get_queryset()
-        return exports.filter(created_by=self.request.user) | exports.filter(created_by=None)
+        return report_exports_visible(self.request.user)
 
     @extend_schema(responses={**FILE_RESPONSES, 409: OpenApiTypes.OBJECT})
     @action(detail=True, url_path="file", url_name="file")
