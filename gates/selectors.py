@@ -167,18 +167,24 @@ def gate_who_may_pass(*, gate: Gate, at: dt.datetime) -> list[PersonAtGate]:
     )
 
 
-def person_where_may_go(*, person: Person, at: dt.datetime) -> list[GateForPerson]:
-    """Every gate a rule names for this person, with the decision at each at ``at``."""
+def _person_rules_and_gates(person: Person) -> tuple[PersonFacts, list[AccessRule], QuerySet[Gate]]:
+    """A person's facts, the active rules naming them (or their groups), and the gates those
+    rules name (directly or through gate groups)."""
     person = Person.objects.prefetch_related("groups").get(pk=person.pk)
     rules = list(_rules_for_person(person))
-    facts = rule_facts(rules, at=at)
-    person_fact = person_facts(person)
     gates = (
         Gate.objects.filter(Q(access_rules__in=rules) | Q(groups__access_rules__in=rules))
         .distinct()
         .select_related("site")
         .prefetch_related("groups")
     )
+    return person_facts(person), rules, gates
+
+
+def person_where_may_go(*, person: Person, at: dt.datetime) -> list[GateForPerson]:
+    """Every gate a rule names for this person, with the decision at each at ``at``."""
+    person_fact, rules, gates = _person_rules_and_gates(person)
+    facts = rule_facts(rules, at=at)
     answers = [GateForPerson(g, decide(person_fact, gate_facts(g), facts, at)) for g in gates]
     return sorted(answers, key=lambda a: (not a.decision.granted, str(a.gate)))
 
@@ -244,16 +250,8 @@ def person_week(*, person: Person, monday: dt.date) -> list[GateWeek]:
     """Where and when ``person`` may go in the week starting ``monday``: every gate a rule
     names for them, each quarter hour decided by the decision function itself (so holidays,
     validity dates, deny rules and daylight-saving changes are all as at a kiosk)."""
-    person = Person.objects.prefetch_related("groups").get(pk=person.pk)
-    rules = list(_rules_for_person(person))
-    person_fact = person_facts(person)
-    gates = list(
-        Gate.objects.filter(Q(access_rules__in=rules) | Q(groups__access_rules__in=rules))
-        .distinct()
-        .select_related("site")
-        .prefetch_related("groups")
-        .order_by("site__name", "name")
-    )
+    person_fact, rules, gates = _person_rules_and_gates(person)
+    gates = gates.order_by("site__name", "name")
     days = [monday + dt.timedelta(days=n) for n in range(7)]
     # Rule facts hold the holidays around an instant: one set per day, taken at its noon.
     facts_by_day = {

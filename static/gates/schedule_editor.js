@@ -83,9 +83,9 @@
     return result;
   }
 
-  function carriedSlots() {
+  function carriedSlots(found) {
     const carried = DAYS.map(() => new Set());
-    for (const w of windows()) {
+    for (const w of found) {
       if (w.ends_next_day && w.end !== "00:00") {
         const next = (w.weekday + 1) % 7;
         for (let s = 0; s < slotOf(w.end, true); s++) carried[next].add(s);
@@ -132,7 +132,8 @@
   }
 
   function render() {
-    const carried = carriedSlots();
+    const found = windows();
+    const carried = carriedSlots(found);
     grid.querySelectorAll(".slot").forEach((el) => {
       const day = Number(el.dataset.day);
       const s = Number(el.dataset.slot);
@@ -142,7 +143,6 @@
     });
     const list = document.getElementById("window-list");
     list.innerHTML = "";
-    const found = windows();
     if (!found.length) list.innerHTML = "<li>No window: this schedule never opens.</li>";
     for (const w of found) {
       const item = document.createElement("li");
