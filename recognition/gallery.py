@@ -9,11 +9,13 @@ a stale gallery entry can only ever name nobody.
 
 A match needs the best person's distance under the threshold *and* the next person further
 away by at least the margin. Otherwise the answer is "unknown": never "the nearest wins".
+The threshold is set for open-set identification (strangers at the door), not for 1:1 pairs:
+``bench/openset.py`` measures the share of strangers named and of enrolled people named right.
 
-Distances are ``euclidean`` (on the embeddings as they are) or ``cosine`` (1 - cosine
-similarity), by ``FACE_DISTANCE_METRIC``; each has its own calibrated threshold and margin
-(``bench/accuracy.py``). Stored embeddings are the same for both: switching needs no
-re-enrolment.
+A person's photos count as one template (their mean) or each on its own (the nearest wins),
+by ``FACE_GALLERY_TEMPLATE``. Distances are ``cosine`` (1 - cosine similarity) or
+``euclidean``, by ``FACE_DISTANCE_METRIC``. Stored embeddings are the same for all of these:
+switching needs no re-enrolment.
 """
 
 from __future__ import annotations
@@ -36,9 +38,11 @@ class Match:
     distance: float | None  # to the best person (None: empty gallery)
     margin: float | None  # next person's distance minus the best one's (None: one person)
     reason: str  # match, no_match, ambiguous, empty_gallery
+    candidate_id: int | None = None  # the nearest person, matched or not
 
 
 METRICS = ("euclidean", "cosine")
+TEMPLATES = ("mean", "best")
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -55,42 +59,84 @@ def pair_distance(a: np.ndarray, b: np.ndarray, metric: str) -> float:
 
 @dataclass(frozen=True)
 class GalleryData:
-    vectors: np.ndarray  # (n, d) float32
-    squared_norms: np.ndarray  # (n,)
-    person_ids: np.ndarray  # (n,) sorted, so each person's rows are contiguous
-    starts: np.ndarray  # first row of each person
+    """Everyone enrolled, as the matrix a probe is compared with.
+
+    ``photo_vectors`` keeps each photo's embedding (at unit length with the cosine metric),
+    sorted by person. What a probe is compared with (``vectors``) depends on ``template``:
+    with "best", every photo (a person's distance is their nearest photo's); with "mean", one
+    row a person, the mean of their photos (a template: one chance a person for a stranger to
+    come close, and each photo's quirks averaged out).
+    """
+
+    vectors: np.ndarray  # (rows, d) float32: what a probe is compared with
+    squared_norms: np.ndarray  # (rows,)
+    starts: np.ndarray  # first row of each person in ``vectors``
     people: np.ndarray  # the person of each group of rows
-    metric: str = "euclidean"  # with "cosine" the vectors are stored at unit length
+    photo_person_ids: np.ndarray  # (n,) sorted, so each person's photos are contiguous
+    photo_vectors: np.ndarray  # (n, d)
+    metric: str = "euclidean"
+    template: str = "best"
 
     @classmethod
     def build(
-        cls, person_ids: np.ndarray, vectors: np.ndarray, metric: str = "euclidean"
+        cls,
+        person_ids: np.ndarray,
+        vectors: np.ndarray,
+        metric: str = "euclidean",
+        template: str = "best",
     ) -> GalleryData:
         if metric not in METRICS:
             raise ValueError(f"unknown distance metric {metric!r}; use one of {METRICS}")
+        if template not in TEMPLATES:
+            raise ValueError(f"unknown template {template!r}; use one of {TEMPLATES}")
         order = np.argsort(person_ids, kind="stable")
         vectors = _unit(vectors) if metric == "cosine" else vectors
-        ids, vecs = person_ids[order], np.ascontiguousarray(vectors[order], dtype=np.float32)
+        ids, photos = person_ids[order], np.ascontiguousarray(vectors[order], dtype=np.float32)
         people, starts = np.unique(ids, return_index=True)
-        return cls(vecs, np.einsum("ij,ij->i", vecs, vecs), ids, starts, people, metric)
+        return cls._compared(ids, photos, people, starts, metric, template)
+
+    @classmethod
+    def _compared(cls, ids, photos, people, starts, metric, template) -> GalleryData:
+        compared, compared_starts = photos, starts
+        if template == "mean" and len(people):
+            counts = np.diff(np.append(starts, len(ids)))
+            compared = np.add.reduceat(photos, starts, axis=0) / counts[:, None]
+            compared = _unit(compared) if metric == "cosine" else compared
+            compared = np.ascontiguousarray(compared, dtype=np.float32)
+            compared_starts = np.arange(len(people))
+        return cls(
+            compared,
+            np.einsum("ij,ij->i", compared, compared),
+            compared_starts,
+            people,
+            ids,
+            photos,
+            metric,
+            template,
+        )
 
     def appended(self, added: GalleryData) -> GalleryData:
         """This gallery with ``added`` after it. When every added person is new and sorts
         last (new people get larger ids: the usual enrolment), nothing is sorted or
         recomputed; the arrays are only extended. Otherwise the whole gallery is rebuilt."""
-        if len(self.people) and len(added.people) and added.people[0] <= self.people[-1]:
-            return GalleryData.build(
-                np.concatenate([self.person_ids, added.person_ids]),
-                np.concatenate([self.vectors, added.vectors]),
-                self.metric,
-            )
+        if not len(self.people):
+            return added
+        if len(added.people) and added.people[0] <= self.people[-1]:
+            ids = np.concatenate([self.photo_person_ids, added.photo_person_ids])
+            order = np.argsort(ids, kind="stable")
+            ids = ids[order]
+            photos = np.concatenate([self.photo_vectors, added.photo_vectors])[order]
+            people, starts = np.unique(ids, return_index=True)
+            return GalleryData._compared(ids, photos, people, starts, self.metric, self.template)
         return GalleryData(
             np.concatenate([self.vectors, added.vectors]),
             np.concatenate([self.squared_norms, added.squared_norms]),
-            np.concatenate([self.person_ids, added.person_ids]),
-            np.concatenate([self.starts, added.starts + len(self.person_ids)]),
+            np.concatenate([self.starts, added.starts + len(self.vectors)]),
             np.concatenate([self.people, added.people]),
+            np.concatenate([self.photo_person_ids, added.photo_person_ids]),
+            np.concatenate([self.photo_vectors, added.photo_vectors]),
             self.metric,
+            self.template,
         )
 
 
@@ -112,31 +158,39 @@ def identify(data: GalleryData, embedding: np.ndarray, *, threshold: float, marg
             (two[0], two[1]) if per_person[two[0]] <= per_person[two[1]] else (two[1], two[0])
         )
         best_distance, gap = float(per_person[best]), float(per_person[second] - per_person[best])
+    candidate = int(data.people[best])
     if best_distance >= threshold:
-        return Match(None, best_distance, gap, "no_match")
+        return Match(None, best_distance, gap, "no_match", candidate)
     if gap is not None and gap < margin:
-        return Match(None, best_distance, gap, "ambiguous")
-    return Match(int(data.people[best]), best_distance, gap, "match")
+        return Match(None, best_distance, gap, "ambiguous", candidate)
+    return Match(candidate, best_distance, gap, "match", candidate)
 
 
-def _build(rows: list[tuple[int, int, bytes]], metric: str) -> GalleryData:
+def _build(rows: list[tuple[int, int, bytes]], metric: str, template: str) -> GalleryData:
     ids = np.array([r[1] for r in rows], dtype=np.int64)
     if not rows:
-        return GalleryData.build(ids, np.zeros((0, 128), np.float32), metric)
-    return GalleryData.build(ids, np.stack([embedding_decrypt(r[2]) for r in rows]), metric)
+        return GalleryData.build(ids, np.zeros((0, 128), np.float32), metric, template)
+    vectors = np.stack([embedding_decrypt(r[2]) for r in rows])
+    return GalleryData.build(ids, vectors, metric, template)
 
 
 class Gallery:
     """The enrolled embeddings of one model, kept in step with the database."""
 
     def __init__(
-        self, model_name: str, *, metric: str = "euclidean", check_every: float | None = None
+        self,
+        model_name: str,
+        *,
+        metric: str = "euclidean",
+        template: str = "best",
+        check_every: float | None = None,
     ) -> None:
         self.model_name = model_name
         self.metric = metric
+        self.template = template
         self._check_every = check_every  # None: the FACE_GALLERY_CHECK_SECONDS setting
         self._checked_at = float("-inf")
-        self._data = _build([], metric)
+        self._data = _build([], metric, template)
         self._fingerprint: tuple[int, object] | None = None
         self._row_ids: set[int] = set()
         self._lock = threading.Lock()
@@ -162,7 +216,7 @@ class Gallery:
             if not self._append_newer(fingerprint):
                 rows = list(self._enrolled().values_list("id", "person_id", "embedding"))
                 self._row_ids = {r[0] for r in rows}
-                self._data = _build(rows, self.metric)
+                self._data = _build(rows, self.metric, self.template)
             self._fingerprint = fingerprint
         return True
 
@@ -178,7 +232,7 @@ class Gallery:
         if any(r[0] in self._row_ids for r in rows) or count + len(rows) != fingerprint[0]:
             return False  # a row changed or went away: only a full reload is right
         if rows:
-            self._data = self._data.appended(_build(rows, self.metric))
+            self._data = self._data.appended(_build(rows, self.metric, self.template))
             self._row_ids.update(r[0] for r in rows)
         return True
 
@@ -193,4 +247,4 @@ class Gallery:
         return identify(self._data, embedding, threshold=threshold, margin=margin)
 
     def __len__(self) -> int:
-        return len(self._data.person_ids)
+        return len(self._data.photo_person_ids)

@@ -28,6 +28,7 @@ from recognition.audit import access_event_append, door_actuation_record
 from recognition.engine import embedding_model_name
 from recognition.models import AccessEvent, AccessSnapshot, Kiosk
 from recognition.passages import Agreement, Seen
+from recognition.selectors import face_photos_reenrolling
 
 
 def _hash(secret: str) -> str:
@@ -198,10 +199,20 @@ class PassageOutcome:
     door: DoorResult | None  # None when the passage was denied
 
 
-def passage_decision(agreement: Agreement, *, person: Person | None, gate: Gate, at) -> Decision:
-    """Checks the kiosk makes before the rules (crowd, liveness), then the decision function."""
+def passage_decision(
+    agreement: Agreement,
+    *,
+    person: Person | None,
+    gate: Gate,
+    at,
+    faces_updating: bool = False,
+) -> Decision:
+    """Checks the kiosk makes before the rules (crowd, liveness, a stranger while enrolled
+    faces are being enrolled again for a new model), then the decision function."""
     if agreement.seen is Seen.SEVERAL:
         return Decision(False, Reason.SEVERAL_FACES)
+    if agreement.seen is Seen.UNKNOWN and faces_updating:
+        return Decision(False, Reason.FACES_UPDATING)
     # Liveness matters for a face that would be let in; a stranger is simply not recognised.
     if (
         agreement.seen is Seen.PERSON
@@ -252,7 +263,13 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | R
             if agreement.seen is Seen.PERSON
             else None
         )
-        decision = passage_decision(agreement, person=person, gate=gate, at=at)
+        model_name = embedding_model_name(settings.FACE_MODEL, settings.FACE_ENGINE_BACKEND)
+        updating = agreement.seen is Seen.UNKNOWN and bool(
+            face_photos_reenrolling(model_name=model_name)
+        )
+        decision = passage_decision(
+            agreement, person=person, gate=gate, at=at, faces_updating=updating
+        )
         rule = AccessRule.objects.filter(pk=decision.rule_id).first() if decision.rule_id else None
         face_read = agreement.seen in (Seen.PERSON, Seen.UNKNOWN)
         snapshot = agreement.face_jpeg if gate.snapshot_faces else None
@@ -272,12 +289,7 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | R
             distance=agreement.distance,
             margin=agreement.margin,
             liveness=agreement.liveness,
-            model_name=(
-                f"{embedding_model_name(settings.FACE_MODEL, settings.FACE_ENGINE_BACKEND)} "
-                f"{settings.FACE_DISTANCE_METRIC}"
-                if face_read
-                else ""
-            ),
+            model_name=f"{model_name} {settings.FACE_DISTANCE_METRIC}" if face_read else "",
             frames=agreement.frames,
             snapshot_sha256=hashlib.sha256(snapshot).hexdigest() if snapshot else "",
         )

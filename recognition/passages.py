@@ -2,7 +2,11 @@
 
 A *passage* is one person stepping up to a gate. It starts when a face is seen, becomes a
 decision once enough recent frames agree on who it is (``AgreementRule``), and ends when no
-face has been seen for ``leave_seconds``. While a decided passage lasts, nothing is decided
+face has been seen for ``leave_seconds``. Naming an enrolled person needs more than frames
+that each pass the threshold: every recent frame whose nearest person was that one, the
+frames that fell short included, must pass it on average. A stranger who resembles someone
+now and then (a frame under the threshold, the next over it) is not let in by the lucky
+frames alone. While a decided passage lasts, nothing is decided
 again: a person who stays in front of the camera is not granted over and over. The kiosk then
 mostly only needs to know whether the same face is still there: it identifies the face again
 only when it moved (``PassageTracker.still_box``), vanished and came back, or
@@ -48,10 +52,11 @@ class Sighting:
     faces: int = 0
     box: Box | None = None  # the largest face
     person_id: int | None = None
-    distance: float | None = None
+    distance: float | None = None  # to the nearest person
     margin: float | None = None
     liveness: float | None = None
     face_jpeg: bytes | None = None  # the face, cropped, where the gate keeps snapshots
+    candidate_id: int | None = None  # the nearest person, whether or not they matched
 
     @property
     def has_face(self) -> bool:
@@ -67,11 +72,14 @@ class Sighting:
 
 @dataclass(frozen=True)
 class AgreementRule:
-    """``frames`` of the last ``window`` voting frames, all within ``seconds``, must agree."""
+    """``frames`` of the last ``window`` voting frames, all within ``seconds``, must agree.
+    To name a person, the mean distance to them over the window's frames whose nearest person
+    they were must also stay under ``max_mean_distance`` (the match threshold)."""
 
     frames: int = 2
     window: int = 3
     seconds: float = 1.5
+    max_mean_distance: float | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.frames <= self.window:
@@ -147,7 +155,7 @@ class PassageTracker:
         ):
             self._votes.popleft()
         agreeing = [v for v in self._votes if v.opinion == sighting.opinion]
-        if len(agreeing) < self.rule.frames:
+        if len(agreeing) < self.rule.frames or not self._evidence_holds(sighting):
             return None
         self.state = PassageState.DECIDED
         self._decided = sighting.opinion
@@ -156,6 +164,19 @@ class PassageTracker:
             return None  # the same person, still there: not decided again
         self._before = None
         return _agreement(agreeing)
+
+    def _evidence_holds(self, sighting: Sighting) -> bool:
+        """Whether the window's frames, taken together, pass the threshold for the person
+        this frame names (always true for "unknown" and "several")."""
+        limit = self.rule.max_mean_distance
+        if sighting.seen is not Seen.PERSON or limit is None:
+            return True
+        distances = [
+            v.distance
+            for v in self._votes
+            if sighting.person_id in (v.candidate_id, v.person_id) and v.distance is not None
+        ]
+        return not distances or fmean(distances) < limit
 
     def _end_passage(self) -> None:
         self.state = PassageState.IDLE

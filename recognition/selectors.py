@@ -1,4 +1,5 @@
-"""Reads of the access log: the summaries an auditor expects of a selection."""
+"""Reads for recognition: the summaries an auditor expects of a selection of the access log,
+and whether enrolled photos are waiting to be enrolled again for a new model."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 
-from recognition.models import AccessEvent, ReportExport
+from recognition.models import AccessEvent, FacePhoto, ReportExport
 
 
 def _day():
@@ -77,3 +78,9 @@ def report_exports_visible(user) -> QuerySet[ReportExport]:
     if user.has_perm("recognition.view_reportexport"):
         visible |= Q(created_by=None)
     return ReportExport.objects.filter(visible)
+
+
+def face_photos_reenrolling(*, model_name: str) -> int:
+    """Photos enrolled with another model that are still to be enrolled with ``model_name``
+    (after a model change). Their people cannot be recognised until theirs are done."""
+    return FacePhoto.objects.exclude(model_name=model_name).exclude(model_name="").count()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from people.models import Person
 from recognition.crypto import embedding_encrypt
@@ -16,19 +18,22 @@ from recognition.engine import FaceEngine, FaceReading, ImageError, get_engine
 from recognition.gallery import Gallery, Match
 from recognition.models import FacePhoto
 
-# Quality gates for enrolment photos. A second face must be well smaller than the main one
-# (a bystander in the background), else the photo is ambiguous.
+# Quality gates for enrolment photos (bench/openset.py measures them on lfw-dev). A second
+# face must be well smaller than the subject (a bystander), or, in a photo, clearly further
+# from the centre (a photo shows one person by design: someone cut at its edge is not them).
 DOMINANT_AREA_RATIO = 2.5
-MIN_SHARPNESS = 15.0
-MAX_YAW = 0.35
+CENTRE_LEAD = 0.1  # how much nearer the centre the subject must be, in the photo's longer side
+MIN_SHARPNESS = 25.0
+MAX_YAW = 0.45
 
-_galleries: dict[str, Gallery] = {}  # by model and distance metric
+_galleries: dict[str, Gallery] = {}  # by model, distance metric and template
 
 
 def gallery_for(engine: FaceEngine) -> Gallery:
-    key = f"{engine.model_name}/{settings.FACE_DISTANCE_METRIC}"
+    metric, template = settings.FACE_DISTANCE_METRIC, settings.FACE_GALLERY_TEMPLATE
+    key = f"{engine.model_name}/{metric}/{template}"
     if key not in _galleries:
-        _galleries[key] = Gallery(engine.model_name, metric=settings.FACE_DISTANCE_METRIC)
+        _galleries[key] = Gallery(engine.model_name, metric=metric, template=template)
     return _galleries[key]
 
 
@@ -38,17 +43,31 @@ class Rejection:
     message: str
 
 
-def has_rival_face(reading: FaceReading) -> bool:
-    """Whether a second face is close in size to the largest: no clearly dominant face."""
+def has_rival_face(reading: FaceReading, *, photo: bool = False) -> bool:
+    """Whether another face is close in size to the subject: no clearly dominant face. In a
+    ``photo`` a face of similar size far out at the edge is a bystander, not a rival."""
     faces = reading.faces
-    return len(faces) > 1 and faces[1].area * DOMINANT_AREA_RATIO > faces[0].area
+    if len(faces) < 2:
+        return False
+    subject = faces[0]
+    rivals = [f for f in faces[1:] if f.area * DOMINANT_AREA_RATIO > subject.area]
+    if photo and reading.size:
+        width, height = reading.size
+
+        def off_centre(face) -> float:
+            x, y = face.centre
+            return ((x - width / 2) ** 2 + (y - height / 2) ** 2) ** 0.5 / max(width, height)
+
+        lead = CENTRE_LEAD + off_centre(subject)
+        rivals = [f for f in rivals if off_centre(f) < lead]
+    return bool(rivals)
 
 
 def enrolment_rejection(reading: FaceReading, *, min_face_px: int) -> Rejection | None:
     """Why a photo cannot be enrolled, in words a manager understands; None if it can."""
     if not reading.faces:
         return Rejection("no_face", "No face was found. Use a clear, front-facing photo.")
-    if has_rival_face(reading):
+    if has_rival_face(reading, photo=True):
         return Rejection(
             "several_faces",
             f"{len(reading.faces)} faces of similar size were found. "
@@ -106,7 +125,7 @@ def face_photo_enroll(*, photo_id: int, engine: FaceEngine | None = None) -> Fac
         return None
     try:
         with photo.image.open("rb") as handle:
-            reading = engine.read(handle.read(), check_liveness=False)
+            reading = engine.read(handle.read(), check_liveness=False, photo=True)
         rejection = enrolment_rejection(reading, min_face_px=engine.config.min_face_px)
     except ImageError as exc:
         reading, rejection = None, Rejection("unreadable", str(exc))
@@ -154,18 +173,27 @@ def face_photo_enroll(*, photo_id: int, engine: FaceEngine | None = None) -> Fac
     return photo
 
 
-def face_photos_reenroll(*, model_name: str) -> int:
+def face_photos_reenroll(*, model_name: str, stuck_after: dt.timedelta | None = None) -> int:
     """Queue every photo enrolled with another model (or never) for enrolment again.
 
-    The photos stay; their old embeddings stop counting as soon as the model changes.
+    The photos stay; their old embeddings stop counting as soon as the model changes. With
+    ``stuck_after``, photos already waiting are left alone unless they have waited that long
+    (their task was lost), so that a periodic check queues each photo once.
     """
     from recognition.tasks import enroll_face_photo
 
-    stale = list(FacePhoto.objects.exclude(model_name=model_name).values_list("pk", flat=True))
-    FacePhoto.objects.filter(pk__in=stale).update(status=FacePhoto.Status.PENDING)
-    for photo_id in stale:
+    now = timezone.now()
+    stale = FacePhoto.objects.exclude(model_name=model_name)
+    if stuck_after is not None:
+        stale = stale.exclude(status=FacePhoto.Status.PENDING, updated_at__gt=now - stuck_after)
+    photo_ids = list(stale.values_list("pk", flat=True))
+    # update() leaves auto_now alone: the time it was queued is written here.
+    FacePhoto.objects.filter(pk__in=photo_ids).update(
+        status=FacePhoto.Status.PENDING, updated_at=now
+    )
+    for photo_id in photo_ids:
         transaction.on_commit(lambda pk=photo_id: enroll_face_photo.delay(pk))
-    return len(stale)
+    return len(photo_ids)
 
 
 @dataclass(frozen=True)
@@ -187,7 +215,7 @@ def face_identify(
 ) -> Identification:
     """Who is in this image, if anyone we know. Raises ImageError for unreadable bytes."""
     engine = engine or get_engine()
-    reading = engine.read(data, check_liveness=check_liveness)
+    reading = engine.read(data, check_liveness=check_liveness, photo=True)
     if reading.embedding is None:
         return Identification(None, None, reading)
     match = embedding_match(reading.embedding, engine=engine)

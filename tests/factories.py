@@ -150,7 +150,7 @@ def access_event(
         distance=facts.pop("distance", 0.41 if person else None),
         margin=facts.pop("margin", 0.2 if person else None),
         liveness=facts.pop("liveness", 0.93),
-        model_name=facts.pop("model_name", "Dlib-ResNet/dlib-5pt-chip euclidean"),
+        model_name=facts.pop("model_name", "SFace-int8bq/yunet-5pt cosine"),
         frames=facts.pop("frames", 2),
         snapshot_sha256=facts.pop("snapshot_sha256", ""),
         **facts,

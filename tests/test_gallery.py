@@ -37,6 +37,28 @@ def test_a_persons_best_photo_counts_and_their_other_photos_are_not_rivals():
     assert np.isclose(match.margin, 2.9, atol=1e-5)
 
 
+def test_a_mean_template_averages_a_persons_photos():
+    """GIVEN a person with two photos either side of a probe and one near photo of someone
+    else WHEN the photos count as one mean template THEN the probe is the first person's,
+    where the nearest single photo would have named the other."""
+    ids = np.array([1, 1, 2])
+    vectors = np.array([[1.0, 0.6], [1.0, -0.6], [1.0, 0.45]], np.float32)
+    probe = np.array([1.0, 0.0], np.float32)
+    best = GalleryData.build(ids, vectors, "cosine", "best")
+    mean = GalleryData.build(ids, vectors, "cosine", "mean")
+    assert identify(best, probe, threshold=0.5, margin=0.0).person_id == 2
+    match = identify(mean, probe, threshold=0.5, margin=0.0)
+    assert match.person_id == 1 and np.isclose(match.distance, 0.0, atol=1e-6)
+    assert len(mean.vectors) == 2 and len(mean.photo_vectors) == 3
+
+
+def test_a_stranger_gets_no_name_but_the_nearest_person_is_known_as_the_candidate():
+    match = identify(
+        gallery({1: [[0, 0]], 2: [[3, 0]]}), np.array([0.9, 0]), threshold=0.6, margin=0
+    )
+    assert (match.person_id, match.reason, match.candidate_id) == (None, "no_match", 1)
+
+
 def test_empty_gallery():
     empty = GalleryData.build(np.zeros(0, dtype=np.int64), np.zeros((0, 2), np.float32))
     assert identify(empty, np.array([0, 0]), threshold=0.6, margin=0.05).reason == "empty_gallery"
@@ -106,6 +128,7 @@ def test_changes_are_looked_for_at_most_once_per_interval(
             gallery.identify(np.zeros(128, np.float32), threshold=0.6, margin=0.05)
 
 
+@pytest.mark.parametrize("template", ["best", "mean"])
 @pytest.mark.parametrize(
     ("before", "after"),
     [
@@ -114,17 +137,18 @@ def test_changes_are_looked_for_at_most_once_per_interval(
         ([], [2, 2]),  # an empty gallery
     ],
 )
-def test_appending_gives_the_same_gallery_as_building_at_once(before, after):
+def test_appending_gives_the_same_gallery_as_building_at_once(before, after, template):
     rng = np.random.default_rng(1)
     old_vectors = rng.normal(size=(len(before), 4)).astype(np.float32)
     new_vectors = rng.normal(size=(len(after), 4)).astype(np.float32)
-    appended = GalleryData.build(np.array(before, dtype=np.int64), old_vectors).appended(
-        GalleryData.build(np.array(after, dtype=np.int64), new_vectors)
-    )
-    whole = GalleryData.build(
-        np.array(before + after, dtype=np.int64), np.concatenate([old_vectors, new_vectors])
-    )
-    for field in ("person_ids", "starts", "people", "vectors", "squared_norms"):
+
+    def build(ids, vectors):
+        return GalleryData.build(np.array(ids, dtype=np.int64), vectors, "cosine", template)
+
+    appended = build(before, old_vectors).appended(build(after, new_vectors))
+    whole = build(before + after, np.concatenate([old_vectors, new_vectors]))
+    fields = ("photo_person_ids", "photo_vectors", "starts", "people", "vectors", "squared_norms")
+    for field in fields:
         np.testing.assert_allclose(getattr(appended, field), getattr(whole, field), rtol=1e-6)
     for probe in rng.normal(size=(5, 4)).astype(np.float32):
         assert identify(appended, probe, threshold=3, margin=0.01) == identify(

