@@ -10,13 +10,23 @@ import os
 
 
 def start() -> None:
+    import cv2
     import django
+
+    # One core a process: the pool is as wide as the machine, and OpenCV's own thread pool
+    # in every process would only make them fight over the same cores.
+    cv2.setNumThreads(1)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accessportal.settings")
     django.setup()
     from recognition.engine import get_engine
 
     get_engine()  # loaded before the first frame, not during it
+
+
+def ready() -> None:
+    """Nothing: submitted once per worker so that every process starts (and loads its
+    engine) when the pool does, not during the first busy moment."""
 
 
 def sighting(data: bytes, **options):

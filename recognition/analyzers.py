@@ -147,11 +147,16 @@ class ProcessPoolAnalyzer(_PoolAnalyzer):
 
     @staticmethod
     def _start() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=settings.KIOSK_ANALYZER_WORKERS,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=analyzer_process.start,
         )
+        # The pool starts a process only when no idle one is left: with every worker asked
+        # at once, all start now, each loading its engine before the first frame.
+        for _ in range(settings.KIOSK_ANALYZER_WORKERS):
+            pool.submit(analyzer_process.ready)
+        return pool
 
     async def analyze(self, data: bytes, **options: Any) -> Sighting:
         pool = self._pool

@@ -57,7 +57,7 @@ class EngineConfig:
     photo_detector_score: float = 0.6  # enrolment and identification photos
     min_face_px: int = 60
     liveness: bool = True
-    detect_max_side: int = 480
+    detect_max_side: int = 960
     detector: str = "auto"  # auto, yunet (full precision) or yunet-int8
     model: str = "SFace"  # the recognition network (recognition.recognizers)
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 ALIGNED_SIDE = 112  # alignCrop's output: SFace's and ArcFace's input
+ALIGN_FROM_SIDE = 2 * ALIGNED_SIDE  # larger faces are scaled down (area-averaged) first
 DLIB_CHIP_SIZE = 150
 DLIB_CHIP_PADDING = 0.25
 
@@ -89,7 +90,26 @@ class _YuNetAlignment:
         self._sface = cv2.FaceRecognizerSF.create(str(sface_file), "")
 
     def align(self, image: np.ndarray, face: FaceBox) -> np.ndarray:
-        return self._sface.alignCrop(image, face.yunet_row())
+        import cv2
+
+        # alignCrop samples the image bilinearly: a face far larger than 112 px would be
+        # aliased into the crop. It is first brought to about twice the crop's size.
+        scale = ALIGN_FROM_SIDE / max(face.w, face.h)
+        if scale >= 1:
+            return self._sface.alignCrop(image, face.yunet_row())
+        height, width = image.shape[:2]
+        x0, y0 = max(0, face.x - face.w), max(0, face.y - face.h)
+        x1, y1 = min(width, face.x + 2 * face.w), min(height, face.y + 2 * face.h)
+        region = cv2.resize(
+            image[y0:y1, x0:x1],
+            (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))),
+            interpolation=cv2.INTER_AREA,
+        )
+        row = face.yunet_row()
+        row[0:14:2] = (row[0:14:2] - np.float32(x0)) * scale  # x of box and landmarks
+        row[1:14:2] = (row[1:14:2] - np.float32(y0)) * scale  # y
+        row[2:4] = np.float32([face.w * scale, face.h * scale])
+        return self._sface.alignCrop(region, row)
 
 
 class SFaceInt8(_YuNetAlignment):

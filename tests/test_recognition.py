@@ -150,6 +150,23 @@ def test_several_faces_of_similar_size_are_rejected(face_engine):
     assert rejection is not None and rejection.code == "several_faces"
 
 
+def test_a_bystander_at_the_edge_of_a_photo_is_not_a_rival(face_engine):
+    """GIVEN a news photo whose subject is centred and a second, smaller face sits at its edge
+    WHEN it is read as a photo THEN the centred face is the subject and the photo enrols."""
+    path = FACES / "lfw-dev" / "gallery" / "Jason_Kidd" / "Jason_Kidd_0003.jpg"
+    reading = face_engine.read(path.read_bytes(), check_liveness=False, photo=True)
+    assert len(reading.faces) >= 2
+    subject, other = reading.faces[:2]
+    width, height = reading.size
+    centre = (width / 2, height / 2)
+
+    def off(face):
+        return abs(face.centre[0] - centre[0]) + abs(face.centre[1] - centre[1])
+
+    assert off(subject) < off(other)
+    assert services.enrolment_rejection(reading, min_face_px=60) is None
+
+
 def test_a_tiny_face_is_rejected_as_too_small(face_engine):
     image = Image.open(UNIT / "img1.jpg")
     image.thumbnail((90, 90))
