@@ -143,12 +143,7 @@ def subject_first(faces: list[FaceBox], width: int, height: int) -> list[FaceBox
     centre is the subject and comes first; the rest keep their order (largest first)."""
     if len(faces) < 2:
         return faces
-    middle = (width / 2, height / 2)
-
-    def off_centre(face: FaceBox) -> float:
-        return (face.centre[0] - middle[0]) ** 2 + (face.centre[1] - middle[1]) ** 2
-
-    subject = min(faces[:SUBJECT_CANDIDATES], key=off_centre)
+    subject = min(faces[:SUBJECT_CANDIDATES], key=lambda f: f.off_centre(width, height))
     return [subject, *(f for f in faces if f is not subject)]
 
 

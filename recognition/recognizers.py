@@ -48,6 +48,11 @@ class FaceBox:
     def centre(self) -> tuple[float, float]:
         return (self.x + self.w / 2, self.y + self.h / 2)
 
+    def off_centre(self, width: int, height: int) -> float:
+        """How far the face's centre is from the image's, as a share of its longer side."""
+        x, y = self.centre
+        return float(np.hypot(x - width / 2, y - height / 2)) / max(width, height)
+
     def yunet_row(self) -> np.ndarray:
         """The face as YuNet reports one (box, landmarks, score): what alignCrop takes."""
         return np.array([self.x, self.y, self.w, self.h, *self.landmarks, self.score], np.float32)

@@ -52,14 +52,8 @@ def has_rival_face(reading: FaceReading, *, photo: bool = False) -> bool:
     subject = faces[0]
     rivals = [f for f in faces[1:] if f.area * DOMINANT_AREA_RATIO > subject.area]
     if photo and reading.size:
-        width, height = reading.size
-
-        def off_centre(face) -> float:
-            x, y = face.centre
-            return ((x - width / 2) ** 2 + (y - height / 2) ** 2) ** 0.5 / max(width, height)
-
-        lead = CENTRE_LEAD + off_centre(subject)
-        rivals = [f for f in rivals if off_centre(f) < lead]
+        lead = CENTRE_LEAD + subject.off_centre(*reading.size)
+        rivals = [f for f in rivals if f.off_centre(*reading.size) < lead]
     return bool(rivals)
 
 

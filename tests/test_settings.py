@@ -59,3 +59,48 @@ def test_floats_with_bounds(monkeypatch):
     monkeypatch.setenv("ACCESSPORTAL_SCORE", "high")
     with pytest.raises(ImproperlyConfigured, match="not a number"):
         env.env_float("SCORE", 0.9)
+
+
+def settings_in_a_new_process(tmp_path, **variables) -> tuple[int, str]:
+    """Import the settings module in a fresh interpreter with these ACCESSPORTAL_ variables."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCESSPORTAL_")}
+    env.update({f"ACCESSPORTAL_{k}": v for k, v in variables.items()})
+    env["ACCESSPORTAL_DATA_DIR"] = str(tmp_path)
+    code = (
+        "import accessportal.settings as s; "
+        "print(s.FACE_MODEL, s.FACE_DISTANCE_METRIC, s.FACE_MATCH_THRESHOLD, s.FACE_MATCH_MARGIN)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout.strip() or done.stderr.strip().splitlines()[-1]
+
+
+def test_each_model_brings_its_own_metric_and_calibrated_threshold(tmp_path):
+    assert settings_in_a_new_process(tmp_path) == (0, "SFace cosine 0.5 0.03")
+    assert settings_in_a_new_process(tmp_path, FACE_MODEL="Dlib") == (0, "Dlib euclidean 0.4 0.05")
+
+
+def test_a_metric_without_a_threshold_for_the_model_must_be_given_one(tmp_path):
+    code, message = settings_in_a_new_process(
+        tmp_path, FACE_MODEL="Dlib", FACE_DISTANCE_METRIC="cosine"
+    )
+    assert code != 0 and "Dlib has no cosine threshold" in message
+    given = settings_in_a_new_process(
+        tmp_path,
+        FACE_MODEL="Dlib",
+        FACE_DISTANCE_METRIC="cosine",
+        FACE_MATCH_THRESHOLD="0.05",
+        FACE_MATCH_MARGIN="0.01",
+    )
+    assert given == (0, "Dlib cosine 0.05 0.01")
