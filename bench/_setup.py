@@ -95,3 +95,49 @@ def camera_jpeg(path: Path | None, *, background: tuple[int, int, int] = (0, 0, 
     buffer = io.BytesIO()
     frame.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
+
+
+# --- Real processes on loopback (bench/kiosk_load.py, bench/install_time.py) -----------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    """Whether ``url`` (a /healthz) answers 200 now."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def start_logged(command: list[str], *, cwd: Path, env: dict[str, str], log: Path):
+    """Start ``command`` in a process group of its own, its output into ``log``; stop it with
+    :func:`stop_group`."""
+    import subprocess
+
+    with log.open("w") as output:
+        return subprocess.Popen(  # noqa: S603 (our own commands)
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_group(process, *, timeout: float = 60) -> None:
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)

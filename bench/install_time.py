@@ -15,22 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from _setup import ROOT, SHARED
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _setup import ROOT, SHARED, free_port, healthy, start_logged, stop_group
 
 
 def clean_clone(commit: str, folder: Path) -> Path:
@@ -57,30 +48,14 @@ def environment(folder: Path) -> dict[str, str]:
     }
 
 
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
-            return response.status == 200
-    except OSError:
-        return False
-
-
 def time_start(commit: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="accessportal-start-") as tmp:
         folder = Path(tmp)
         checkout = clean_clone(commit, folder)
         port = free_port()
         env = {**environment(folder), "ACCESSPORTAL_PORT": str(port)}
-        log = (folder / "start.log").open("w")
         started = time.monotonic()
-        process = subprocess.Popen(
-            ["./scripts/start"],
-            cwd=checkout,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = start_logged(["./scripts/start"], cwd=checkout, env=env, log=folder / "start.log")
         try:
             while not healthy(f"http://127.0.0.1:{port}/healthz"):
                 if process.poll() is not None:
@@ -89,9 +64,7 @@ def time_start(commit: str) -> dict:
                 time.sleep(1)
             seconds = time.monotonic() - started
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=60)
+            stop_group(process)
         return {"ok": True, "seconds_to_healthz": round(seconds, 1), **venv_facts(checkout)}
 
 

@@ -19,25 +19,28 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
+from pathlib import Path
 
-from _setup import FACES, ROOT, camera_jpeg, django_setup, identities, percentiles
+from _setup import (
+    FACES,
+    ROOT,
+    camera_jpeg,
+    django_setup,
+    free_port,
+    healthy,
+    identities,
+    percentiles,
+    start_logged,
+    stop_group,
+)
 
 TARGET_P95_MS = 250.0
+ASGI_APPLICATION = "accessportal.asgi:application"
 
 
 GREY = (90, 90, 90)  # an empty corridor, rather than a black screen
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
@@ -212,34 +215,18 @@ def main() -> None:
     empty = camera_jpeg(None, background=GREY)
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "accessportal.settings"}
-    log = open(os.path.join(os.environ["ACCESSPORTAL_DATA_DIR"], "daphne.log"), "w")  # noqa: SIM115
-    daphne = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "accessportal.asgi:application",
-        ],
+    daphne = start_logged(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APPLICATION],
         cwd=ROOT,
         env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        log=Path(os.environ["ACCESSPORTAL_DATA_DIR"]) / "daphne.log",
     )
     try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
+        while not healthy(f"http://127.0.0.1:{port}/healthz"):
+            if time.monotonic() > deadline:
+                raise TimeoutError("Daphne did not answer /healthz within 60 s")
+            time.sleep(0.3)
         # Warm-up (engine and gallery load on the first frame), outside the measurement.
         asyncio.run(
             load_run(credentials[:1], probes, empty, port=port, fps=2, seconds=3, visit=3, gap=0)
@@ -264,8 +251,7 @@ def main() -> None:
             )
             print(json.dumps(runs[-1]), file=sys.stderr)
     finally:
-        os.killpg(daphne.pid, signal.SIGTERM)
-        daphne.wait(timeout=20)
+        stop_group(daphne, timeout=20)
     holding = [r["kiosks"] for r in runs if r["holds_target"]]
     print(
         json.dumps(

@@ -302,42 +302,31 @@ def kiosk_stands(engine, data, paths, people, *, seconds, fps, restless, thresho
     """Each person stands before a kiosk for ``seconds``: the kiosk's own analysis of each
     frame (recognition.analyzers.frame_sighting) and passage rules (PassageTracker), with the
     agreed frames judged together (shipped) and, on the same sightings, frame by frame."""
-    from django.conf import settings
+    from dataclasses import replace
 
     from recognition.analyzers import frame_sighting
     from recognition.gallery import identify
-    from recognition.passages import AgreementRule, PassageTracker, Seen
+    from recognition.kiosks import kiosk_passage_tracker
+    from recognition.passages import Seen
 
     def matcher(embedding):
         return identify(data, embedding, threshold=threshold, margin=margin)
 
-    rules = {
-        "together": AgreementRule(
-            frames=settings.KIOSK_AGREE_FRAMES,
-            window=max(settings.KIOSK_AGREE_WINDOW, settings.KIOSK_AGREE_FRAMES),
-            seconds=settings.KIOSK_AGREE_SECONDS,
-            max_mean_distance=threshold,
-        ),
-        "frame_by_frame": AgreementRule(
-            frames=settings.KIOSK_AGREE_FRAMES,
-            window=max(settings.KIOSK_AGREE_WINDOW, settings.KIOSK_AGREE_FRAMES),
-            seconds=settings.KIOSK_AGREE_SECONDS,
-        ),
-    }
+    def new_tracker(*, together: bool):
+        """The kiosk's own tracker; without ``together``, frames are only judged one by one."""
+        made = kiosk_passage_tracker(max_mean_distance=threshold)
+        if not together:
+            made.rule = replace(made.rule, max_mean_distance=None)
+        return made
+
+    rules = {"together": True, "frame_by_frame": False}
     rng = np.random.default_rng(11)
     outcome = {name: Counter() for name in rules}
     frames_identified = frames_named = 0
     count = round(seconds * fps)
     for path, person in zip(paths, people, strict=True):
         frames = camera_frames(path, count, rng, restless=restless)
-        trackers = {
-            name: PassageTracker(
-                rule=rule,
-                leave_seconds=settings.KIOSK_LEAVE_SECONDS,
-                recheck_seconds=settings.KIOSK_RECHECK_SECONDS,
-            )
-            for name, rule in rules.items()
-        }
+        trackers = {name: new_tracker(together=together) for name, together in rules.items()}
         named = {name: set() for name in rules}
         for index, frame in enumerate(frames):
             at = index / fps

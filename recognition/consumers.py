@@ -37,10 +37,11 @@ from recognition.kiosks import (
     Refusal,
     kiosk_check,
     kiosk_group,
+    kiosk_passage_tracker,
     kiosk_seen,
     passage_record,
 )
-from recognition.passages import AgreementRule, MessageRate, PassageTracker
+from recognition.passages import MessageRate
 from recognition.status import (
     STATUS_GROUP,
     event_update,
@@ -67,16 +68,7 @@ class KioskConsumer(AsyncWebsocketConsumer):
             await self._refuse(checked)
             return
         self.kiosk = checked
-        self.tracker = PassageTracker(
-            rule=AgreementRule(
-                frames=settings.KIOSK_AGREE_FRAMES,
-                window=max(settings.KIOSK_AGREE_WINDOW, settings.KIOSK_AGREE_FRAMES),
-                seconds=settings.KIOSK_AGREE_SECONDS,
-                max_mean_distance=settings.FACE_MATCH_THRESHOLD,
-            ),
-            leave_seconds=settings.KIOSK_LEAVE_SECONDS,
-            recheck_seconds=settings.KIOSK_RECHECK_SECONDS,
-        )
+        self.tracker = kiosk_passage_tracker()
         self.rate = MessageRate(settings.KIOSK_MAX_MESSAGES_PER_SECOND)
         self.received = self.dropped = 0
         self.waiting: tuple[int, bytes] | None = None

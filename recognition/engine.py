@@ -133,9 +133,12 @@ def decode_image(data: bytes, *, at_least: int | None = None) -> np.ndarray:
     return pixels
 
 
-def embedding_model_name(model: str, backend: str) -> str:
-    """What an embedding was made with: embeddings of different models never mix."""
-    return embedding_tag(model, backend)
+def model_name_in_use() -> str:
+    """The tag of the embeddings the configured model makes (what an engine built from the
+    settings reports as ``model_name``), without building the engine."""
+    from django.conf import settings
+
+    return embedding_tag(settings.FACE_MODEL, settings.FACE_ENGINE_BACKEND)
 
 
 def subject_first(faces: list[FaceBox], width: int, height: int) -> list[FaceBox]:
@@ -315,19 +318,20 @@ class FaceEngine:
                 reading.problem = "face_too_small"
                 return reading
             aligned = timed("align", lambda: self._recognizer.align(image, face))
-            reading.yaw = face.yaw()
-            reading.sharpness = face_sharpness(image, face)
+            if photo:  # the enrolment gates' measures; a kiosk frame never needs them
+                reading.yaw = face.yaw()
+                reading.sharpness = face_sharpness(image, face)
             wants_liveness = self.config.liveness if check_liveness is None else check_liveness
             # Liveness (PyTorch) runs beside the embedding (OpenCV): both release the GIL, so
             # on two cores a frame waits for the longer of the two, not for both.
             beside = (
-                self._beside.submit(_timed_alone, lambda: self.liveness(image, face))
+                self._beside.submit(timed, "liveness", lambda: self.liveness(image, face))
                 if wants_liveness and self._spoofing is not None
                 else None
             )
             reading.embedding = timed("embed", lambda: self._recognizer.embed(aligned))
             if beside is not None:
-                reading.liveness, timings["liveness"] = beside.result()
+                reading.liveness = beside.result()
         if snapshot:
             reading.face_jpeg = timed("snapshot", lambda: face_snapshot_jpeg(image, face))
         return reading
@@ -369,12 +373,6 @@ def _timed(timings: dict[str, float], stage: str, work: Callable[[], Any]) -> An
     result = work()
     timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - started) * 1000
     return result
-
-
-def _timed_alone(work: Callable[[], Any]) -> tuple[Any, float]:
-    """``work``'s result and how long it took, in milliseconds (for work on another thread)."""
-    started = time.perf_counter()
-    return work(), (time.perf_counter() - started) * 1000
 
 
 def _rescaled(faces: list[FaceBox], size: tuple[int, int], image: np.ndarray) -> list[FaceBox]:

@@ -25,9 +25,9 @@ from gates.models import AccessRule, Gate
 from gates.selectors import access_decision
 from people.models import Person
 from recognition.audit import access_event_append, door_actuation_record
-from recognition.engine import embedding_model_name
+from recognition.engine import model_name_in_use
 from recognition.models import AccessEvent, AccessSnapshot, Kiosk
-from recognition.passages import Agreement, Seen
+from recognition.passages import Agreement, AgreementRule, PassageTracker, Seen
 from recognition.selectors import face_photos_reenrolling
 
 
@@ -187,6 +187,24 @@ def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
     )
 
 
+def kiosk_passage_tracker(*, max_mean_distance: float | None = None) -> PassageTracker:
+    """A new connection's passage tracker, by the settings: frame agreement, and a person's
+    frames passing the match threshold together (``max_mean_distance``, default the
+    threshold)."""
+    return PassageTracker(
+        rule=AgreementRule(
+            frames=settings.KIOSK_AGREE_FRAMES,
+            window=max(settings.KIOSK_AGREE_WINDOW, settings.KIOSK_AGREE_FRAMES),
+            seconds=settings.KIOSK_AGREE_SECONDS,
+            max_mean_distance=(
+                settings.FACE_MATCH_THRESHOLD if max_mean_distance is None else max_mean_distance
+            ),
+        ),
+        leave_seconds=settings.KIOSK_LEAVE_SECONDS,
+        recheck_seconds=settings.KIOSK_RECHECK_SECONDS,
+    )
+
+
 def kiosk_seen(*, kiosk_id: int) -> None:
     Kiosk.objects.filter(pk=kiosk_id).update(last_seen_at=timezone.now())
 
@@ -263,7 +281,7 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageOutcome | R
             if agreement.seen is Seen.PERSON
             else None
         )
-        model_name = embedding_model_name(settings.FACE_MODEL, settings.FACE_ENGINE_BACKEND)
+        model_name = model_name_in_use()
         updating = agreement.seen is Seen.UNKNOWN and bool(
             face_photos_reenrolling(model_name=model_name)
         )

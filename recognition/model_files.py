@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,9 +206,7 @@ def models_install(*, models_dir: Path, source: Path | None) -> list[InstalledFi
             continue
         if name in sums and sha256_of(origin) != sums[name]:
             raise ValueError(f"{origin} does not match its SHA256SUMS entry; not installed.")
-        partial = destination.with_suffix(destination.suffix + ".part")
-        shutil.copyfile(origin, partial)
-        partial.replace(destination)
+        _write_atomically(destination, origin.read_bytes())
         done.append(InstalledFile(name, str(origin), "copied"))
     return done
 
@@ -337,7 +334,10 @@ def recognizer_status(*, models_dir: Path, backend: str, model: str) -> Capabili
     return Capability("recognizer", label, problem is None, problem or str(folder / name))
 
 
-def alignment_status(*, models_dir: Path, model: str) -> Capability:
+def alignment_status(
+    *, models_dir: Path, model: str, recognizer: Capability | None = None
+) -> Capability:
+    """With ``recognizer`` (SFace's own status), its file check is not made a second time."""
     folder = weights_dir(models_dir)
     if model == "Dlib":
         label = "alignment: dlib 5-point face chips"
@@ -351,7 +351,10 @@ def alignment_status(*, models_dir: Path, model: str) -> Capability:
         return Capability("alignment", label, True, str(path))
     # OpenCV's alignCrop lives on the SFace recognizer object: its file is needed to align.
     label = "alignment: YuNet's five landmarks (OpenCV alignCrop, 112x112)"
-    problem = _sface_int8_problem(folder)
+    if model == "SFace" and recognizer is not None:
+        problem = None if recognizer.usable else recognizer.detail
+    else:
+        problem = _sface_int8_problem(folder)
     return Capability("alignment", label, problem is None, problem or "with the SFace file")
 
 
@@ -380,12 +383,13 @@ def models_status(
     *, models_dir: Path, backend: str, detector: str = "auto", model: str = "SFace"
 ) -> list[Capability]:
     """Each capability of the face engine: usable or not, and why."""
+    recognizer = recognizer_status(models_dir=models_dir, backend=backend, model=model)
     return [
         detector_status(
             models_dir=models_dir,
             detector=resolve_detector(models_dir=models_dir, choice=detector),
         ),
-        alignment_status(models_dir=models_dir, model=model),
-        recognizer_status(models_dir=models_dir, backend=backend, model=model),
+        alignment_status(models_dir=models_dir, model=model, recognizer=recognizer),
+        recognizer,
         liveness_status(models_dir=models_dir, backend=backend),
     ]

@@ -1,11 +1,10 @@
 import datetime as dt
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 
 from recognition import exports, kiosks, services
-from recognition.engine import embedding_model_name
+from recognition.engine import model_name_in_use
 
 REQUEUE_AFTER_MINUTES = 10  # a photo waiting longer than this lost its task: queue it again
 
@@ -20,10 +19,10 @@ def enroll_face_photo(photo_id: int) -> None:
 def face_photos_reenroll_stale() -> None:
     """Run by Celery beat: queue the photos enrolled with another model than the one in use
     (after ACCESSPORTAL_FACE_MODEL changed), each once; nobody has to ask for it."""
-    model_name = embedding_model_name(settings.FACE_MODEL, settings.FACE_ENGINE_BACKEND)
     with transaction.atomic():
         services.face_photos_reenroll(
-            model_name=model_name, stuck_after=dt.timedelta(minutes=REQUEUE_AFTER_MINUTES)
+            model_name=model_name_in_use(),
+            stuck_after=dt.timedelta(minutes=REQUEUE_AFTER_MINUTES),
         )
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from recognition.engine import get_engine
+from recognition.engine import model_name_in_use
 from recognition.services import face_photos_reenroll
 
 
@@ -12,8 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        model_name = model_name_in_use()  # no engine is built here: the worker builds its own
         with transaction.atomic():
-            count = face_photos_reenroll(model_name=get_engine().model_name)
-        self.stdout.write(
-            f"{count} face photos queued for enrolment with {get_engine().model_name}."
-        )
+            count = face_photos_reenroll(model_name=model_name)
+        self.stdout.write(f"{count} face photos queued for enrolment with {model_name}.")
