@@ -3,6 +3,8 @@ change history's own list (django-auditlog's, with a filter by who made the chan
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from auditlog.admin import LogEntryAdmin
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from auditlog.models import LogEntry
@@ -12,13 +14,18 @@ from django.urls import reverse
 
 VIEW_HISTORY = "auditlog.view_logentry"
 
+if TYPE_CHECKING:
+    from django.template.response import _TemplateForResponseT
+
 
 class ChangeHistoryAdminMixin(AuditlogHistoryAdminMixin):
     """Adds "Change history" to the object's page: who changed what, when, before and after.
     Only for users who may see the change history (managers and auditors)."""
 
     auditlog_history_per_page = 25
-    change_form_template = "admin/change_history_change_form.html"
+    change_form_template: ClassVar[_TemplateForResponseT | None] = (
+        "admin/change_history_change_form.html"
+    )
 
     def auditlog_history_view(self, request, object_id, extra_context=None):
         if not request.user.has_perm(VIEW_HISTORY):

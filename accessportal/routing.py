@@ -4,7 +4,8 @@ from channels.auth import AuthMiddlewareStack
 from channels.sessions import CookieMiddleware
 from django.urls import path
 
-from recognition.consumers import KioskConsumer, StatusConsumer
+from recognition.kiosks.consumer import KioskConsumer
+from recognition.status.consumer import StatusConsumer
 
 websocket_urlpatterns = [
     # Kiosks authenticate with their own credential cookie, never a user session.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -149,7 +150,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Channels -------------------------------------------------------------------------------
 CHANNEL_LAYER_URL = env_str("CHANNEL_LAYER_URL", "memory://")
 if CHANNEL_LAYER_URL == "memory://":
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    }
 elif CHANNEL_LAYER_URL.startswith(("redis://", "rediss://")):
     CHANNEL_LAYERS = {
         "default": {
@@ -330,7 +333,7 @@ REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "scheduled-reports": {
         "task": "recognition.tasks.scheduled_reports_run",
-        "schedule": env_float("REPORT_SCHEDULE_CHECK_SECONDS", 600.0, maximum=86400),
+        "schedule": env_float("REPORT_SCHEDULE_CHECK_SECONDS", 600.0, minimum=10.0, maximum=86400),
     },
     "report-files-prune": {"task": "recognition.tasks.report_exports_prune", "schedule": 3600.0},
     "face-snapshots-prune": {
@@ -420,7 +423,7 @@ CELERY_BEAT_SCHEDULE["face-photos-reenroll"] = {
 }
 FACE_LIVENESS = env_bool("FACE_LIVENESS", True)
 # How often each process looks for enrolment changes made by any process (seconds).
-FACE_GALLERY_CHECK_SECONDS = env_float("FACE_GALLERY_CHECK_SECONDS", 1.0, maximum=3600)
+FACE_GALLERY_CHECK_SECONDS = env_float("FACE_GALLERY_CHECK_SECONDS", 1.0, minimum=0.1, maximum=3600)
 FACE_MIN_SIZE_PX = env_int("FACE_MIN_SIZE_PX", 60, minimum=16)
 # Photos are detected on the image scaled down to this longest side (kiosk frames by the
 # presence check at 320 px); the face is then aligned on YuNet's landmarks at full resolution,
@@ -439,28 +442,39 @@ KIOSK_PUBLIC_URL = env_str(
 KIOSK_PAIRING_HOURS = env_int("KIOSK_PAIRING_HOURS", 24, minimum=1)
 KIOSK_COOKIE_NAME = "accessportal_kiosk"
 # What the page sends: frames per second while a face may be present, size and quality.
-KIOSK_FRAME_FPS = env_float("KIOSK_FRAME_FPS", 5.0, maximum=30)
+KIOSK_FRAME_FPS = env_float("KIOSK_FRAME_FPS", 5.0, minimum=0.5, maximum=30)
 KIOSK_FRAME_MAX_SIDE = env_int("KIOSK_FRAME_MAX_SIDE", 640, minimum=160)
-KIOSK_RESULT_SECONDS = env_float("KIOSK_RESULT_SECONDS", 4.0, maximum=60)
-KIOSK_HEARTBEAT_SECONDS = env_float("KIOSK_HEARTBEAT_SECONDS", 10.0, maximum=300)
+KIOSK_RESULT_SECONDS = env_float("KIOSK_RESULT_SECONDS", 4.0, minimum=0.5, maximum=60)
+KIOSK_HEARTBEAT_SECONDS = env_float("KIOSK_HEARTBEAT_SECONDS", 10.0, minimum=1.0, maximum=300)
 # What the server accepts from one device.
 KIOSK_MAX_FRAME_BYTES = env_int("KIOSK_MAX_FRAME_BYTES", 512 * 1024, minimum=16 * 1024)
-KIOSK_MAX_MESSAGES_PER_SECOND = env_float("KIOSK_MAX_MESSAGES_PER_SECOND", 15.0, maximum=100)
-KIOSK_IDLE_TIMEOUT_SECONDS = env_float("KIOSK_IDLE_TIMEOUT_SECONDS", 60.0, maximum=3600)
-KIOSK_OFFLINE_AFTER_SECONDS = env_float("KIOSK_OFFLINE_AFTER_SECONDS", 30.0, maximum=3600)
+KIOSK_MAX_MESSAGES_PER_SECOND = env_float(
+    "KIOSK_MAX_MESSAGES_PER_SECOND", 15.0, minimum=1.0, maximum=100
+)
+KIOSK_IDLE_TIMEOUT_SECONDS = env_float(
+    "KIOSK_IDLE_TIMEOUT_SECONDS", 60.0, minimum=1.0, maximum=3600
+)
+KIOSK_OFFLINE_AFTER_SECONDS = env_float(
+    "KIOSK_OFFLINE_AFTER_SECONDS", 30.0, minimum=1.0, maximum=3600
+)
 # A decision needs AGREE_FRAMES of the last AGREE_WINDOW analysed frames, within AGREE_SECONDS,
 # to say the same; a passage ends when no face was seen for LEAVE_SECONDS.
 KIOSK_AGREE_FRAMES = env_int("KIOSK_AGREE_FRAMES", 2, minimum=1)
 KIOSK_AGREE_WINDOW = env_int("KIOSK_AGREE_WINDOW", 3, minimum=1)
-KIOSK_AGREE_SECONDS = env_float("KIOSK_AGREE_SECONDS", 1.5, maximum=60)
-KIOSK_LEAVE_SECONDS = env_float("KIOSK_LEAVE_SECONDS", 1.5, maximum=60)
+KIOSK_AGREE_SECONDS = env_float("KIOSK_AGREE_SECONDS", 1.5, minimum=0.1, maximum=60)
+KIOSK_LEAVE_SECONDS = env_float("KIOSK_LEAVE_SECONDS", 1.5, minimum=0.1, maximum=60)
 # While a passage is decided, a face is identified again when it moves or reappears, and at
 # least this often, so that the next person in a queue gets a passage of their own.
-KIOSK_RECHECK_SECONDS = env_float("KIOSK_RECHECK_SECONDS", 3.0, maximum=60)
+KIOSK_RECHECK_SECONDS = env_float("KIOSK_RECHECK_SECONDS", 3.0, minimum=0.1, maximum=60)
 # Where frames are analysed: in this process on a thread pool (the default),
-# "recognition.analyzers.ProcessPoolAnalyzer" (one engine per worker process: every core
+# "recognition.kiosks.analyzers.ProcessPoolAnalyzer" (one engine per worker process: every core
 # works, each process holds its own models), or any class with the same interface.
-KIOSK_FRAME_ANALYZER = env_str("KIOSK_FRAME_ANALYZER", "recognition.analyzers.EmbeddedAnalyzer")
+KIOSK_FRAME_ANALYZER = env_str(
+    "KIOSK_FRAME_ANALYZER", "recognition.kiosks.analyzers.EmbeddedAnalyzer"
+)
+if KIOSK_FRAME_ANALYZER.startswith("recognition.analyzers."):
+    # The analysers lived there until the app was split into rooms: that value keeps working.
+    KIOSK_FRAME_ANALYZER = "recognition.kiosks." + KIOSK_FRAME_ANALYZER.removeprefix("recognition.")
 KIOSK_ANALYZER_WORKERS = env_int("KIOSK_ANALYZER_WORKERS", 2, minimum=1)
 
 # --- Door outputs ---------------------------------------------------------------------------
@@ -469,7 +483,9 @@ DOOR_OUTPUTS = {
     "log": "gates.doors.LogOnlyOutput",
     "webhook": "gates.doors.WebhookOutput",
 }
-DOOR_WEBHOOK_TIMEOUT_SECONDS = env_float("DOOR_WEBHOOK_TIMEOUT_SECONDS", 2.0, maximum=30)
+DOOR_WEBHOOK_TIMEOUT_SECONDS = env_float(
+    "DOOR_WEBHOOK_TIMEOUT_SECONDS", 2.0, minimum=0.1, maximum=30
+)
 
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_CREDENTIALS_FILE = DATA_DIR / "demo-credentials.txt"

@@ -8,7 +8,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from recognition.kiosk_views import kiosk_page, kiosk_pair_page
+from recognition.kiosks.views import kiosk_page, kiosk_pair_page
 
 admin.site.site_header = "AccessPortal"
 admin.site.site_title = "AccessPortal"

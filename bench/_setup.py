@@ -30,7 +30,7 @@ def django_setup(*, scratch_database: bool = False) -> None:
 
         call_command("migrate", verbosity=0)
 
-    from recognition.model_files import models_install
+    from recognition.faces.weights import models_install
 
     source = settings.FACE_WEIGHTS_SOURCE or str(SHARED / "models" / "weights")
     models_install(models_dir=settings.FACE_MODELS_DIR, source=Path(source))
@@ -88,8 +88,8 @@ def camera_jpeg(path: Path | None, *, background: tuple[int, int, int] = (0, 0, 
 
     frame = Image.new("RGB", (640, 480), background)
     if path is not None:
-        with Image.open(path) as photo:
-            photo = photo.convert("RGB")
+        with Image.open(path) as original:
+            photo = original.convert("RGB")
             photo.thumbnail((640, 480))
             frame.paste(photo, ((640 - photo.width) // 2, (480 - photo.height) // 2))
     buffer = io.BytesIO()

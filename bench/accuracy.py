@@ -49,8 +49,8 @@ def sweep(distances, pairs, low: float, high: float, steps: int = 200) -> dict:
 def model_figures(model: str, pairs, images) -> dict:
     from django.conf import settings
 
-    from recognition.engine import EngineConfig, FaceEngine
-    from recognition.gallery import pair_distance
+    from recognition.faces.engine import EngineConfig, FaceEngine
+    from recognition.faces.gallery import pair_distance
 
     engine = FaceEngine(replace(EngineConfig.from_settings(), model=model, liveness=False))
     metric, (threshold, _) = next(iter(settings.FACE_MATCH_DEFAULTS[model].items()))
@@ -66,7 +66,7 @@ def model_figures(model: str, pairs, images) -> dict:
     frames = {}
     for name in images:
         frame = camera_jpeg(folder / name)
-        reading = engine.read(frame, check_liveness=False, presence=engine.read_faces(frame))
+        reading = engine.read(frame, check_liveness=False, presence=engine.detect_faces(frame))
         frames[name] = reading.embedding
 
     def distances(embeddings) -> dict[tuple[str, str], float]:

@@ -29,7 +29,7 @@ def main() -> None:
     from django.db import transaction
 
     from people.models import Person
-    from recognition import services
+    from recognition.faces import enrolment
     from recognition.models import FacePhoto
 
     worker = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
@@ -56,7 +56,7 @@ def main() -> None:
 
         def upload(path):
             with transaction.atomic():
-                return services.face_photo_create(
+                return enrolment.face_photo_create(
                     person=person, image=SimpleUploadedFile(path.name, path.read_bytes())
                 )
 

@@ -52,9 +52,9 @@ def child(task: str, fmt: str) -> None:
     import django
 
     django.setup()
-    from recognition.audit import audit_chain_verify
+    from recognition.access_log.chain import audit_chain_verify
     from recognition.models import AccessEvent
-    from recognition.reports import export_write
+    from recognition.reports.writers import export_write
 
     AccessEvent.objects.exists()  # connection and models loaded before the baseline
     baseline = rss_mb()
@@ -84,7 +84,7 @@ def fill(target: int) -> float:
     """Append events until there are ``target``; returns the seconds it took."""
     from gates.models import Gate, Site
     from people.models import Person
-    from recognition.audit import access_events_append_many
+    from recognition.access_log.chain import access_events_append_many
     from recognition.models import AccessEvent
 
     have = AccessEvent.objects.count()

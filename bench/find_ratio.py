@@ -25,8 +25,8 @@ def main() -> None:
     from deepface import DeepFace
     from django.conf import settings
 
-    from recognition.engine import get_engine
-    from recognition.gallery import GalleryData, identify
+    from recognition.faces.engine import get_engine
+    from recognition.faces.gallery import GalleryData, identify
 
     folder = FACES / "deepface-unit"
     people = identities()

@@ -25,8 +25,8 @@ def main() -> None:
     from django.conf import settings
 
     from people.models import Person
-    from recognition.crypto import embedding_encrypt
-    from recognition.gallery import Gallery
+    from recognition.faces.crypto import embedding_encrypt
+    from recognition.faces.gallery import Gallery
     from recognition.models import FacePhoto
 
     rng = np.random.default_rng(11)

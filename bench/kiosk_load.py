@@ -50,7 +50,8 @@ def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
 
     from gates.models import AccessRule, Gate, Site
     from people.models import Person
-    from recognition import kiosks, services
+    from recognition.faces import enrolment
+    from recognition.kiosks import pairing
 
     site = Site.objects.create(name="Bench", slug="bench", timezone="Europe/Berlin")
     gate = Gate.objects.create(site=site, name="Bench gate", slug="bench-gate")
@@ -62,16 +63,16 @@ def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
             continue
         person = Person.objects.create(first_name=name, last_name="Bench")
         image = ContentFile((FACES / "deepface-unit" / photos[0]).read_bytes(), name=photos[0])
-        photo = services.face_photo_store(person=person, image=image)
-        if services.face_photo_enroll(photo_id=photo.pk).status != "enrolled":
+        photo = enrolment.face_photo_store(person=person, image=image)
+        if enrolment.face_photo_enroll(photo_id=photo.pk).status != "enrolled":
             person.delete()
             continue
         AccessRule.objects.create(name=f"{name} any time", person=person, gate=gate)
         probes.append(camera_jpeg(FACES / "deepface-unit" / photos[1], background=GREY))
     credentials = []
     for number in range(kiosk_count):
-        _, token = kiosks.kiosk_create(gate=gate, name=f"Bench kiosk {number + 1}")
-        credentials.append(kiosks.kiosk_pair(token=token)[1])
+        _, token = pairing.kiosk_create(gate=gate, name=f"Bench kiosk {number + 1}")
+        credentials.append(pairing.kiosk_pair(token=token)[1])
     return credentials, probes
 
 

@@ -1,6 +1,6 @@
 """Per-frame latency by stage on 640x480 JPEG frames made from the shared photos.
 
-Each frame takes the kiosk's path (recognition.analyzers.frame_sighting): the presence check
+Each frame takes the kiosk's path (recognition.kiosks.analyzers.frame_sighting): the presence check
 decodes it at reduced size and detects faces, then the full-size decode is aligned, checked
 for liveness and embedded using those faces. Stages: decode (both decodes), detect, align,
 liveness, embed, match (against a gallery of --gallery people).
@@ -36,8 +36,8 @@ def main() -> None:
     django_setup()
     from django.conf import settings
 
-    from recognition.engine import get_engine
-    from recognition.gallery import GalleryData, identify
+    from recognition.faces.engine import get_engine
+    from recognition.faces.gallery import GalleryData, identify
 
     engine = get_engine()
     rng = np.random.default_rng(7)
@@ -47,7 +47,7 @@ def main() -> None:
     frames = frames_640x480(args.frames)
 
     def frame_reading(frame: bytes):
-        presence = engine.read_faces(frame)
+        presence = engine.detect_faces(frame)
         if not presence.faces:
             return presence
         return engine.read(frame, check_liveness=not args.no_liveness, presence=presence)

@@ -6,7 +6,7 @@ lfw-dev: 150 people enrolled from 3 photos each (``gallery/``), 402+ other photo
 (``probes/known/``) and 1,000 strangers (``probes/unknown/``). For each recognition model
 (Dlib only where dlib is installed), every photo is read by the engine as the product reads a
 photo (``FaceEngine.read(photo=True)``), gallery photos pass the enrolment quality gates
-(``recognition.services.enrolment_rejection``), and probes are matched by the gallery's own
+(``recognition.faces.enrolment.enrolment_rejection``), and probes are matched by the gallery's own
 ``identify`` with each way of combining a person's photos (``mean`` template, ``best`` photo).
 
 Prints JSON per model and template:
@@ -64,7 +64,7 @@ def blurred(path: Path) -> bytes:
 
 def top_matches(data, embeddings: list) -> list:
     """Each probe's nearest person and distance, with no threshold and no margin."""
-    from recognition.gallery import identify
+    from recognition.faces.gallery import identify
 
     return [
         identify(data, e, threshold=float("inf"), margin=0.0) if e is not None else None
@@ -106,7 +106,7 @@ def operating_point(known, known_people, unknown, *, threshold: float, margin: f
 
 
 def evaluate(readings, people_ids, *, metric, template, threshold, margin) -> dict:
-    from recognition.gallery import GalleryData
+    from recognition.faces.gallery import GalleryData
 
     gallery_ids, gallery_vectors = people_ids["gallery"], readings["gallery_enrolled"]
     data = GalleryData.build(np.array(gallery_ids), np.stack(gallery_vectors), metric, template)
@@ -165,7 +165,7 @@ def evaluate(readings, people_ids, *, metric, template, threshold, margin) -> di
 def read_all(engine, sets) -> tuple[dict, dict, dict]:
     """Every photo through the engine, as the product reads photos; the gallery through the
     enrolment gates. Returns readings, person ids and enrolment figures."""
-    from recognition.services import enrolment_rejection
+    from recognition.faces.enrolment import enrolment_rejection
 
     names = sorted({person for person, _ in sets["gallery"]})
     number = {name: i for i, name in enumerate(names)}
@@ -198,7 +198,7 @@ def read_all(engine, sets) -> tuple[dict, dict, dict]:
         engine.read(blurred(path), check_liveness=False, photo=True) for _, path in sets["gallery"]
     ]
     blurred_sharp = [r.sharpness for r in blurred_readings if r.sharpness is not None]
-    from recognition.services import MAX_YAW, MIN_SHARPNESS
+    from recognition.faces.enrolment import MAX_YAW, MIN_SHARPNESS
 
     figures = {
         "photos": photos,
@@ -249,7 +249,7 @@ def duplicate_warnings(readings, people_ids, *, metric, template, threshold) -> 
     """The enrolment warning "this face resembles someone else" (margin 0 at the match
     threshold): a known probe enrolled under a new name should be flagged; a gallery photo
     compared with everyone but its own person should not."""
-    from recognition.gallery import GalleryData, identify
+    from recognition.faces.gallery import GalleryData, identify
 
     ids = np.array(people_ids["gallery"])
     vectors = np.stack(readings["gallery_enrolled"])
@@ -300,14 +300,13 @@ def camera_frames(path: Path, count: int, rng, *, restless: bool) -> list[bytes]
 
 def kiosk_stands(engine, data, paths, people, *, seconds, fps, restless, threshold, margin) -> dict:
     """Each person stands before a kiosk for ``seconds``: the kiosk's own analysis of each
-    frame (recognition.analyzers.frame_sighting) and passage rules (PassageTracker), with the
+    frame (recognition.kiosks.analyzers.frame_sighting) and passage rules (PassageTracker), with the
     agreed frames judged together (shipped) and, on the same sightings, frame by frame."""
     from dataclasses import replace
 
-    from recognition.analyzers import frame_sighting
-    from recognition.gallery import identify
-    from recognition.kiosks import kiosk_passage_tracker
-    from recognition.passages import Seen
+    from recognition.faces.gallery import identify
+    from recognition.kiosks.analyzers import frame_sighting
+    from recognition.kiosks.passages import Seen, kiosk_passage_tracker
 
     def matcher(embedding):
         return identify(data, embedding, threshold=threshold, margin=margin)
@@ -365,7 +364,7 @@ def kiosk_stands(engine, data, paths, people, *, seconds, fps, restless, thresho
 
 
 def kiosk_figures(engine, readings, people_ids, sets, *, metric, template, threshold, margin, args):
-    from recognition.gallery import GalleryData
+    from recognition.faces.gallery import GalleryData
 
     data = GalleryData.build(
         np.array(people_ids["gallery"]), np.stack(readings["gallery_enrolled"]), metric, template
@@ -411,7 +410,7 @@ def kiosk_figures(engine, readings, people_ids, sets, *, metric, template, thres
 def model_figures(model: str, args, sets) -> dict:
     from django.conf import settings
 
-    from recognition.engine import EngineConfig, FaceEngine
+    from recognition.faces.engine import EngineConfig, FaceEngine
 
     config = EngineConfig.from_settings()
     from dataclasses import replace

@@ -15,13 +15,13 @@ days in the site's time zone.
 Reason codes (``Reason``), checked in this order:
 
 ==================== ======================================================================
-granted              a grant rule in force covers this instant, and no deny rule does
 gate_disabled        the gate is switched off; nobody passes
 unknown_face         nobody was recognised
 person_inactive      the person is switched off
 person_not_yet_valid the person's first valid day is still to come
 person_expired       the person's last valid day has passed
 explicit_deny        a deny rule in force covers this instant (wins over every grant)
+granted              a grant rule in force covers this instant, and no deny rule does
 no_rule              no active grant rule names this person (or their groups) and this gate
 rule_not_yet_valid   grant rules exist, but none has started yet
 rule_expired         grant rules exist, but all have ended (or not started)
@@ -29,7 +29,8 @@ holiday_closed       grant rules are valid today, but today is a closed holiday 
 outside_schedule     grant rules are valid today, but none of their windows is open now
 ==================== ======================================================================
 
-Three more codes come from the kiosk before any rule is consulted (``PRE_DECISION_REASONS``):
+Three more codes come from the kiosk before any rule is consulted (``PRE_DECISION_REASONS``,
+decided by ``recognition.kiosks.decisions.pre_rule_decision``):
 ``several_faces`` (comparable faces in front of the camera: one at a time, please),
 ``spoof_suspected`` (the gate requires liveness and an enrolled person's face looked like a
 photo or a screen) and ``faces_updating`` (nobody was recognised while enrolled photos are
@@ -42,7 +43,8 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+
+from gates.local_time import local_wall_time as local_wall_time  # decide() reads wall time
 
 
 class Reason(enum.StrEnum):
@@ -200,13 +202,6 @@ class Decision:
 
 def _within(day: dt.date, first: dt.date | None, last: dt.date | None) -> bool:
     return (first is None or first <= day) and (last is None or day <= last)
-
-
-def local_wall_time(at: dt.datetime, timezone: str) -> dt.datetime:
-    """The naive wall-clock time at ``timezone`` for the aware instant ``at``."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("The instant must be timezone-aware.")
-    return at.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 def decide(

@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -144,7 +145,7 @@ def demo_load() -> DemoCredentials:
 
     today = dt.date.today()
     people = {}
-    for number, first, last, group, extra in [
+    staff: list[tuple[str, str, str, str, dict[str, Any]]] = [
         ("E-1001", "Ada", "Lovelace", "engineering", {}),
         ("E-1002", "Alan", "Turing", "engineering", {}),
         ("E-1003", "Grace", "Hopper", "engineering", {}),
@@ -177,7 +178,8 @@ def demo_load() -> DemoCredentials:
             "visitors",
             {"valid_from": today, "valid_until": today + dt.timedelta(days=7)},
         ),
-    ]:
+    ]
+    for number, first, last, group, extra in staff:
         person, created = Person.objects.get_or_create(
             employee_number=number,
             defaults={
@@ -191,7 +193,7 @@ def demo_load() -> DemoCredentials:
             person.groups.add(groups[group])
         people[number] = person
 
-    for name, fields in [
+    rules: list[tuple[str, dict[str, Any]]] = [
         (
             "Engineering: perimeter in office hours",
             {"group": groups["engineering"], "gate_group": perimeter, "schedule": office},
@@ -225,7 +227,8 @@ def demo_load() -> DemoCredentials:
                 "notes": "Pending security review.",
             },
         ),
-    ]:
+    ]
+    for name, fields in rules:
         AccessRule.objects.get_or_create(name=name, defaults=fields)
 
     password, created = _password(Path(settings.DEMO_CREDENTIALS_FILE))

@@ -113,7 +113,7 @@ def door_output_choices() -> list[tuple[str, str]]:
 
 
 @cache
-def _output_class(kind: str) -> type:
+def _output_class(kind: str) -> type[DoorOutput]:
     return import_string(settings.DOOR_OUTPUTS[kind])
 
 

@@ -21,7 +21,9 @@ class InstantForm(forms.Form):
 
     def __init__(self, *args: object, default_timezone: str = "UTC", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["tz"].choices = [(z, z) for z in sorted(zoneinfo.available_timezones())]
+        zones = self.fields["tz"]
+        assert isinstance(zones, forms.ChoiceField)
+        zones.choices = [(z, z) for z in sorted(zoneinfo.available_timezones())]
         self.fields["tz"].initial = default_timezone
 
     def instant(self) -> dt.datetime:

@@ -19,8 +19,8 @@ from gates.decisions import (
     Window,
     decide,
 )
-from gates.models import AccessRule, Gate, Holiday, Schedule
-from people.models import Person
+from gates.models import AccessRule, Gate, Holiday, Schedule, Site
+from people.models import Person, PersonGroup
 
 # Holidays are loaded for the days around the instant: the site-local "today" and "yesterday"
 # can be up to a day and a half away from the UTC date, whatever the time zone.
@@ -222,7 +222,7 @@ class GateWeek:
             start = None
             for index, slot in enumerate([*slots, None]):
                 granted = slot is not None and slot.decision is not None and slot.decision.granted
-                rule = slot.decision.rule_id if granted else None
+                rule = slot.decision.rule_id if granted and slot and slot.decision else None
                 if start is not None and (not granted or rule != start[1]):
                     end = None if index == len(slots) else _slot_time(index)
                     found.append(OpenSpan(day, _slot_time(start[0]), end, start[1]))
@@ -282,7 +282,7 @@ class MatrixCell:
         return not self.rules
 
 
-def access_matrix(*, site) -> tuple[list[Gate], list[tuple[object, list[MatrixCell]]]]:
+def access_matrix(*, site: Site) -> tuple[list[Gate], list[tuple[PersonGroup, list[MatrixCell]]]]:
     """Groups by the site's gates: in each cell, the active group rules that name that gate
     (directly or through a gate group), with their schedules."""
     from people.models import PersonGroup

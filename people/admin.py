@@ -13,7 +13,7 @@ from gates import admin_views
 from gates.admin import RuleInlineBase
 from gates.models import Site
 from people.models import Person, PersonGroup
-from recognition.admin import FacePhotoInline, enqueue_new_photos
+from recognition.faces.admin import FacePhotoInline, enqueue_new_photos
 from recognition.models import FacePhoto
 
 

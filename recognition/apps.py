@@ -14,3 +14,5 @@ class RecognitionConfig(AppConfig):
 
         os.environ["DEEPFACE_HOME"] = str(settings.FACE_MODELS_DIR)
         os.environ["DEEPFACE_BACKEND_ENGINE"] = settings.FACE_ENGINE_BACKEND
+
+        from recognition import checks  # noqa: F401  (registers the start-up checks)

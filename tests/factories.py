@@ -131,7 +131,7 @@ def access_event(
     """An access event appended to the real chain, as a kiosk's passage would."""
     from django.utils import timezone
 
-    from recognition.audit import access_event_append
+    from recognition.access_log.chain import access_event_append
 
     gate = gate or GateFactory()
     return access_event_append(

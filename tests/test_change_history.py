@@ -5,11 +5,11 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 
 from gates.models import Gate, Site
-from recognition import services
+from recognition.faces import enrolment
 from recognition.models import FacePhoto
 from tests.conftest import token_client
+from tests.faces.test_recognition import upload
 from tests.factories import GateFactory, PersonFactory, SiteFactory
-from tests.test_recognition import upload
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_creation_and_deletion_are_recorded():
 def test_biometric_data_never_enters_the_history(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     person = PersonFactory()
-    photo = services.face_photo_create(person=person, image=upload("img1.jpg"))
+    photo = enrolment.face_photo_create(person=person, image=upload("img1.jpg"))
     photo.embedding, photo.status = b"encrypted vector", FacePhoto.Status.ENROLLED
     photo.save()
     entries = entries_for(photo)

@@ -1,4 +1,4 @@
-"""Lint, migrations in step with models, and Django's deployment checklist."""
+"""Lint, types, migrations in step with models, and Django's deployment checklist."""
 
 import os
 import secrets
@@ -28,6 +28,13 @@ def test_ruff_lint():
 
 def test_ruff_format():
     result = run("-m", "ruff", "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_type_checks(tmp_path):
+    """Every annotation is checked (django-stubs, djangorestframework-stubs); the domain modules
+    strictly (``[tool.mypy]`` in pyproject.toml)."""
+    result = run("-m", "mypy", "--cache-dir", str(tmp_path / "mypy"))
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -104,3 +104,44 @@ def test_a_metric_without_a_threshold_for_the_model_must_be_given_one(tmp_path):
         FACE_MATCH_MARGIN="0.01",
     )
     assert given == (0, "Dlib cosine 0.05 0.01")
+
+
+def manage_check_in_a_new_process(tmp_path, **variables) -> tuple[int, str]:
+    """``manage.py check`` in a fresh interpreter with these ACCESSPORTAL_ variables."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCESSPORTAL_")}
+    env.update({f"ACCESSPORTAL_{k}": v for k, v in variables.items()})
+    env["ACCESSPORTAL_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_an_analyser_that_cannot_be_imported_stops_the_start_up_check(tmp_path):
+    code, output = manage_check_in_a_new_process(
+        tmp_path, KIOSK_FRAME_ANALYZER="recognition.kiosks.analyzers.Missing"
+    )
+    assert code != 0
+    assert "ACCESSPORTAL_KIOSK_FRAME_ANALYZER='recognition.kiosks.analyzers.Missing'" in output
+
+
+def test_the_analysers_former_dotted_path_keeps_working(tmp_path):
+    code, output = manage_check_in_a_new_process(
+        tmp_path, KIOSK_FRAME_ANALYZER="recognition.analyzers.ProcessPoolAnalyzer"
+    )
+    assert code == 0, output
+
+
+def test_biometric_keys_that_are_not_fernet_keys_stop_the_start_up_check(tmp_path):
+    code, output = manage_check_in_a_new_process(tmp_path, BIOMETRIC_KEYS="not-a-key")
+    assert code != 0 and "ACCESSPORTAL_BIOMETRIC_KEYS must be Fernet keys" in output

@@ -2,7 +2,8 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from people.models import Person
-from recognition.models import AccessEvent, FacePhoto, ReportExport
+from recognition.access_log.chain import CHAINED_FIELDS
+from recognition.models import AccessEvent, DoorOutcome, FacePhoto, ReportExport
 
 
 class FacePhotoSerializer(serializers.ModelSerializer):
@@ -40,26 +41,11 @@ class AccessEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AccessEvent
+        # The facts the hash chain records (ids under their relation's name), then the door's
+        # outcome and the event's hash.
         fields = [
             "id",
-            "sequence",
-            "occurred_at",
-            "kiosk",
-            "kiosk_name",
-            "gate",
-            "gate_name",
-            "site_name",
-            "person",
-            "person_name",
-            "granted",
-            "reason",
-            "rule",
-            "rule_name",
-            "distance",
-            "margin",
-            "liveness",
-            "model_name",
-            "frames",
+            *(name.removesuffix("_id") for name in CHAINED_FIELDS if name != "snapshot_sha256"),
             "door",
             "entry_hash",
         ]
@@ -67,10 +53,8 @@ class AccessEventSerializer(serializers.ModelSerializer):
 
     def get_door(self, event: AccessEvent) -> str | None:
         """opened, failed, or null (denied, or no result recorded)."""
-        door = getattr(event, "door", None)
-        if door is None:
-            return None
-        return "opened" if door.opened else "failed"
+        outcome = event.door_outcome
+        return None if outcome is DoorOutcome.NOT_RECORDED else outcome
 
 
 class ReportExportSerializer(serializers.ModelSerializer):

@@ -1,25 +1,31 @@
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accessportal.api import RoleModelPermissions, permission_required
-from recognition import selectors, services
+from recognition.access_log.filters import AccessEventFilter
 from recognition.api.serializers import (
     AccessEventSerializer,
     FacePhotoSerializer,
     FacePhotoUploadSerializer,
     ReportExportSerializer,
 )
-from recognition.exports import ExportRefused, ImmediateExport, SelectionError, export_begin
-from recognition.filtersets import AccessEventFilter
+from recognition.faces import enrolment
 from recognition.models import AccessEvent, FacePhoto, ReportExport
-from recognition.report_views import export_file_response, export_response, query_filters
-from recognition.reports import FORMATS
-from recognition.selectors import report_exports_visible
+from recognition.reports import summaries
+from recognition.reports.exports import (
+    ExportRefused,
+    ImmediateExport,
+    SelectionError,
+    export_begin,
+    report_exports_visible,
+)
+from recognition.reports.responses import export_file_response, export_response, query_filters
+from recognition.reports.writers import FORMATS
 
 
 class FacePhotoViewSet(
@@ -37,12 +43,20 @@ class FacePhotoViewSet(
     ordering_fields = ["created_at"]
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
 
-    @extend_schema(request=FacePhotoUploadSerializer, responses={201: FacePhotoSerializer})
+    @extend_schema(
+        request=FacePhotoUploadSerializer,
+        responses={
+            201: FacePhotoSerializer,
+            415: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The body is not multipart/form-data or a form."
+            ),
+        },
+    )
     def create(self, request: Request) -> Response:
         upload = FacePhotoUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         # A Django ValidationError from the service becomes a 400 in the exception handler.
-        photo = services.face_photo_create(
+        photo = enrolment.face_photo_create(
             person=upload.validated_data["person"], image=upload.validated_data["image"]
         )
         return Response(FacePhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
@@ -73,11 +87,11 @@ class AccessEventViewSet(viewsets.ReadOnlyModelViewSet):
         events = self.filter_queryset(AccessEvent.objects.all())
         return Response(
             {
-                "counts": selectors.access_counts(events),
-                "entries_per_gate_per_day": selectors.entries_per_gate_per_day(events),
-                "denials_by_reason": selectors.denials_by_reason(events),
-                "people_denied_repeatedly": selectors.people_denied_repeatedly(events),
-                "first_and_last_entries": selectors.first_and_last_entries(events),
+                "counts": summaries.access_counts(events),
+                "entries_per_gate_per_day": summaries.entries_per_gate_per_day(events),
+                "denials_by_reason": summaries.denials_by_reason(events),
+                "people_denied_repeatedly": summaries.people_denied_repeatedly(events),
+                "first_and_last_entries": summaries.first_and_last_entries(events),
             }
         )
 

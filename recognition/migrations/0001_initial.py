@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 import people.validators
-import recognition.models
+import recognition.models.faces
 
 
 class Migration(migrations.Migration):
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 (
                     "image",
                     models.ImageField(
-                        upload_to=recognition.models.face_photo_path,
+                        upload_to=recognition.models.faces.face_photo_path,
                         validators=[
                             people.validators.validate_photo_size,
                             people.validators.validate_photo_pixels,

@@ -3,8 +3,8 @@
 from django.db import migrations, models
 
 import people.validators
-import recognition.models
-import recognition.storage
+import recognition.faces.storage
+import recognition.models.faces
 
 
 class Migration(migrations.Migration):
@@ -18,8 +18,8 @@ class Migration(migrations.Migration):
             name="image",
             field=models.ImageField(
                 help_text="Stored encrypted.",
-                storage=recognition.storage.face_photo_storage,
-                upload_to=recognition.models.face_photo_path,
+                storage=recognition.faces.storage.face_photo_storage,
+                upload_to=recognition.models.faces.face_photo_path,
                 validators=[
                     people.validators.validate_photo_size,
                     people.validators.validate_photo_pixels,

@@ -11,7 +11,13 @@ from django.db import migrations, models
 
 # The chain's format is a contract: the migration hashes with the same code the application
 # verifies with.
-from recognition.audit import CHAINED_FIELDS, GENESIS_HASH, HEAD_ID, door_digest, event_hash
+from recognition.access_log.chain import (
+    CHAINED_FIELDS,
+    GENESIS_HASH,
+    HEAD_ID,
+    door_digest,
+    event_hash,
+)
 
 
 def chain_existing_events(apps, schema_editor):

@@ -3,8 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import recognition.models
-import recognition.storage
+import recognition.faces.storage
+import recognition.models.access_log
 from gates.roles import role_permissions_operation
 
 
@@ -27,8 +27,8 @@ class Migration(migrations.Migration):
                 (
                     "image",
                     models.FileField(
-                        storage=recognition.storage.face_photo_storage,
-                        upload_to=recognition.models.access_snapshot_path,
+                        storage=recognition.faces.storage.face_photo_storage,
+                        upload_to=recognition.models.access_log.access_snapshot_path,
                     ),
                 ),
                 ("taken_at", models.DateTimeField()),

@@ -14,12 +14,15 @@
   probeCanvas.width = 32;
   probeCanvas.height = 24;
 
-  const REFUSED = { 4401: true, 4403: true, 4404: true }; // not paired, revoked, no gate
+  // Close codes, message types and the back-off come from the server (kiosks/protocol.py).
+  const CLOSE = config.closeCodes;
+  const TYPE = config.messageTypes;
+  const REFUSED = new Set(config.refusals); // not paired, revoked, no gate
   const IDLE_FPS = 1; // while nothing moves and the server sees no face
   const MAX_UNANSWERED = 3;
 
   let socket = null;
-  let retryDelay = 1;
+  let retryDelay = config.reconnect.firstSeconds;
   let retryTimer = null;
   let resultUntil = 0;
   let resultTimer = null;
@@ -76,7 +79,7 @@
     socket = new WebSocket(scheme + window.location.host + config.socketPath);
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
-      retryDelay = 1;
+      retryDelay = config.reconnect.firstSeconds;
       sent = lastAnswered = 0;
       lastAnswerAt = performance.now();
     };
@@ -84,9 +87,9 @@
     socket.onclose = (event) => {
       socket = null;
       if (stopped) return;
-      if (REFUSED[event.code]) {
+      if (REFUSED.has(event.code)) {
         stopForGood(event.reason || "This device may not be used as a kiosk.");
-      } else if (event.code === 4409) {
+      } else if (event.code === CLOSE.REPLACED) {
         stopped = true;
         show("error", "Opened elsewhere", "This kiosk is now open on another screen.");
       } else {
@@ -96,9 +99,10 @@
   }
 
   function reconnectLater() {
-    const delay = Math.min(retryDelay, 30);
-    retryDelay = Math.min(retryDelay * 2, 30);
-    let left = Math.ceil(delay * (0.8 + Math.random() * 0.4));
+    const { maxSeconds, jitter } = config.reconnect;
+    const delay = Math.min(retryDelay, maxSeconds);
+    retryDelay = Math.min(retryDelay * 2, maxSeconds);
+    let left = Math.ceil(delay * (1 - jitter + Math.random() * 2 * jitter));
     const tick = () => {
       show("offline", "Offline", "Reconnecting in " + left + " s…");
       if (left-- <= 0) {
@@ -114,9 +118,9 @@
 
   function handle(message) {
     const now = performance.now();
-    if (message.type === "hello") {
+    if (message.type === TYPE.HELLO) {
       if (now >= resultUntil) showWaiting();
-    } else if (message.type === "frame") {
+    } else if (message.type === TYPE.FRAME) {
       lastAnswered = Math.max(lastAnswered, message.frame);
       lastAnswerAt = now;
       facesSeen = message.faces;
@@ -127,11 +131,11 @@
           showWaiting();
         }
       }
-    } else if (message.type === "decision") {
+    } else if (message.type === TYPE.DECISION) {
       showResult(message);
-    } else if (message.type === "refused") {
+    } else if (message.type === TYPE.REFUSED) {
       stopForGood(message.message);
-    } else if (message.type === "error") {
+    } else if (message.type === TYPE.ERROR) {
       console.warn("kiosk:", message.code, message.message);
     }
   }
@@ -201,7 +205,7 @@
     setInterval(sendFrame, 1000 / Math.max(config.fps, IDLE_FPS) / 2);
     setInterval(() => {
       if (socket && socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify({ type: "heartbeat" }));
+        socket.send(JSON.stringify({ type: TYPE.HEARTBEAT }));
       }
     }, config.heartbeatSeconds * 1000);
   }

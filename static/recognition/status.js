@@ -7,7 +7,11 @@
   const offlineAfter = Number(root.dataset.offlineAfter) * 1000;
   const keep = Number(root.dataset.lastEvents);
   const liveState = document.getElementById("live-state");
-  let delay = 1000;
+  // The socket's close codes and back-off come from the server (status/consumer.py).
+  const socketProtocol = JSON.parse(document.getElementById("status-socket").textContent);
+  const CLOSE = socketProtocol.closeCodes;
+  const { firstSeconds, maxSeconds, jitter } = socketProtocol.reconnect;
+  let delay = firstSeconds;
 
   const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   document.querySelectorAll("td.when").forEach((td) => (td.textContent = time(td.dataset.at)));
@@ -42,7 +46,7 @@
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}/ws/status/`);
     socket.onopen = () => {
-      delay = 1000;
+      delay = firstSeconds;
       root.dataset.live = "live";
       liveState.textContent = "on";
     };
@@ -53,13 +57,14 @@
     };
     socket.onclose = (closed) => {
       root.dataset.live = "offline";
-      if (closed.code === 4401 || closed.code === 4403) {
+      if (closed.code === CLOSE.NOT_SIGNED_IN || closed.code === CLOSE.NOT_ALLOWED) {
         liveState.textContent = closed.reason || "not allowed";
         return;
       }
-      liveState.textContent = `reconnecting in ${Math.round(delay / 1000)} s`;
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
+      const wait = Math.min(delay, maxSeconds) * (1 - jitter + Math.random() * 2 * jitter);
+      liveState.textContent = `reconnecting in ${Math.round(wait)} s`;
+      setTimeout(connect, wait * 1000);
+      delay = Math.min(delay * 2, maxSeconds);
     };
   }
 

@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def _demo_kiosk(self) -> None:
         """A kiosk at the main entrance; while it is unpaired, a fresh pairing link each run."""
         from gates.models import Gate
-        from recognition.kiosks import kiosk_pairing_link_new, pairing_url
+        from recognition.kiosks.pairing import kiosk_pairing_link_new, pairing_url
         from recognition.models import Kiosk
 
         gate = Gate.objects.filter(slug="main-entrance").first()

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recognition.audit import audit_chain_verify
+from recognition.access_log.chain import audit_chain_verify
 
 
 class Command(BaseCommand):

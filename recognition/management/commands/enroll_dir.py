@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from people.models import Person
-from recognition import services
-from recognition.engine import get_engine
+from recognition.faces import enrolment
+from recognition.faces.engine import get_engine
 from recognition.models import FacePhoto
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
@@ -28,32 +28,34 @@ class Command(BaseCommand):
         if not root.is_dir():
             raise CommandError(f"{folder} is not a folder.")
         engine = get_engine()
-        summary = {"people": 0, "enrolled": [], "rejected": []}
+        people = 0
+        enrolled: list[dict[str, object]] = []
+        rejected: list[dict[str, object]] = []
         for person_dir in sorted(p for p in root.iterdir() if p.is_dir()):
             first, _, last = person_dir.name.replace("_", " ").partition(" ")
             person = Person.objects.filter(first_name=first, last_name=last).first()
             person = person or Person.objects.create(first_name=first, last_name=last)
-            summary["people"] += 1
+            people += 1
             for image in sorted(person_dir.iterdir()):
                 if image.suffix.lower() not in IMAGE_SUFFIXES:
                     continue
-                entry = {"person": person.full_name, "image": str(image)}
+                entry: dict[str, object] = {"person": person.full_name, "image": str(image)}
                 try:
                     with transaction.atomic(), image.open("rb") as handle:
-                        stored = services.face_photo_store(
+                        stored = enrolment.face_photo_store(
                             person=person, image=File(handle, name=image.name)
                         )
                 except ValidationError as exc:
-                    summary["rejected"].append(
+                    rejected.append(
                         {**entry, "reason": "unreadable", "message": " ".join(exc.messages)}
                     )
                     continue
-                photo = services.face_photo_enroll(photo_id=stored.pk, engine=engine)
+                photo = enrolment.face_photo_enroll(photo_id=stored.pk, engine=engine)
+                assert photo is not None  # stored just now, by this command
                 entry["photo"] = photo.pk
                 if photo.status == FacePhoto.Status.ENROLLED:
-                    summary["enrolled"].append({**entry, "warning": photo.reason or None})
+                    enrolled.append({**entry, "warning": photo.reason or None})
                 else:
-                    summary["rejected"].append(
-                        {**entry, "reason": photo.reason_code, "message": photo.reason}
-                    )
+                    rejected.append({**entry, "reason": photo.reason_code, "message": photo.reason})
+        summary = {"people": people, "enrolled": enrolled, "rejected": rejected}
         self.stdout.write(json.dumps(summary, indent=2))

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from recognition import services
-from recognition.engine import ImageError, get_engine
+from recognition.faces import identification
+from recognition.faces.engine import ImageError, get_engine
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 "liveness": None,
             }
             try:
-                result = services.face_identify(
+                result = identification.face_identify(
                     data=Path(image).read_bytes(),
                     engine=engine,
                     check_liveness=False if no_liveness else None,

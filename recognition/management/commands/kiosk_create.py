@@ -6,7 +6,7 @@ python manage.py kiosk_create --gate main-entrance [--name "Lobby tablet"]
 from django.core.management.base import BaseCommand, CommandError
 
 from gates.models import Gate
-from recognition.kiosks import kiosk_create, pairing_url
+from recognition.kiosks.pairing import kiosk_create, pairing_url
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import cv2
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from recognition.model_files import (
+from recognition.faces.weights import (
     RECOGNIZERS,
     models_status,
     opencv_distributions,
@@ -37,7 +37,8 @@ class Command(BaseCommand):
             for model in RECOGNIZERS
             if model != settings.FACE_MODEL
         ]
-        opencv = {"cv2": cv2.__version__, "distributions": opencv_distributions()}
+        distributions = opencv_distributions()
+        opencv = {"cv2": cv2.__version__, "distributions": distributions}
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -52,7 +53,7 @@ class Command(BaseCommand):
             return
         for capability in in_use:
             self.stdout.write(f"{self._mark(capability)} {capability.name}: {capability.detail}")
-        installed = ", ".join(f"{k} {v}" for k, v in opencv["distributions"].items())
+        installed = ", ".join(f"{k} {v}" for k, v in distributions.items())
         self.stdout.write(f"OpenCV {opencv['cv2']} (installed: {installed})")
         self.stdout.write("Other recognition networks (ACCESSPORTAL_FACE_MODEL):")
         for capability in others:

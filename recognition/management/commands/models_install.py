@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recognition.model_files import models_install
+from recognition.faces.weights import models_install
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from recognition.engine import model_name_in_use
-from recognition.services import face_photos_reenroll
+from recognition.faces.engine import model_name_in_use
+from recognition.faces.enrolment import face_photos_reenroll
 
 
 class Command(BaseCommand):

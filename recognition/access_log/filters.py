@@ -1,0 +1,49 @@
+"""Filters of the access log, shared by the reports page, the exports and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django_filters import rest_framework as filters
+
+from accessportal.api import FilterSet
+from gates.decisions import Reason
+from gates.local_time import day_start
+from gates.models import Gate, Site
+from people.models import Person, PersonGroup
+from recognition.models import AccessEvent, Kiosk
+
+DECISIONS = (("granted", "Granted"), ("denied", "Denied"))
+
+
+class AccessEventFilter(FilterSet):
+    """Days are read in the server's time zone (ACCESSPORTAL_TIME_ZONE), not each site's, both
+    ends included. Group means the person's groups today."""
+
+    date_from = filters.DateFilter(method="filter_date_from", label="From (day)")
+    date_to = filters.DateFilter(method="filter_date_to", label="To (day, included)")
+    site = filters.ModelChoiceFilter(field_name="gate__site", queryset=Site.objects.all())
+    gate = filters.ModelChoiceFilter(queryset=Gate.objects.select_related("site"))
+    kiosk = filters.ModelChoiceFilter(queryset=Kiosk.objects.all())
+    person = filters.ModelChoiceFilter(queryset=Person.objects.all())
+    group = filters.ModelChoiceFilter(
+        field_name="person__groups", queryset=PersonGroup.objects.all(), label="Group"
+    )
+    decision = filters.ChoiceFilter(choices=DECISIONS, method="filter_decision")
+    reason = filters.MultipleChoiceFilter(choices=[(r.value, r.value) for r in Reason])
+
+    class Meta:
+        model = AccessEvent
+        fields = ["date_from", "date_to", "site", "gate", "kiosk", "person", "group"]
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(occurred_at__gte=day_start(value, settings.TIME_ZONE))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(
+            occurred_at__lt=day_start(value + dt.timedelta(days=1), settings.TIME_ZONE)
+        )
+
+    def filter_decision(self, queryset, name, value):
+        return queryset.filter(granted=value == "granted")

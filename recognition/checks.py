@@ -1,0 +1,50 @@
+"""Start-up checks: settings that name code or keys fail when the server starts, with the
+variable to fix, not on the first frame or the first photo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, register
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+
+@register()
+def dotted_paths_import(
+    *, app_configs: Sequence[AppConfig] | None, databases: Sequence[str] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The frame analyser and every door output can be imported."""
+    named = {"ACCESSPORTAL_KIOSK_FRAME_ANALYZER": settings.KIOSK_FRAME_ANALYZER}
+    named |= {f"DOOR_OUTPUTS[{kind!r}]": path for kind, path in settings.DOOR_OUTPUTS.items()}
+    errors: list[CheckMessage] = []
+    for name, path in named.items():
+        try:
+            import_string(path)
+        except ImportError as error:
+            errors.append(
+                Error(
+                    f"{name}={path!r} cannot be imported: {error}",
+                    hint="Name a class by its dotted path, e.g. "
+                    "recognition.kiosks.analyzers.EmbeddedAnalyzer.",
+                    id="accessportal.E001",
+                )
+            )
+    return errors
+
+
+@register()
+def biometric_keys_load(
+    *, app_configs: Sequence[AppConfig] | None, databases: Sequence[str] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The biometric keys are Fernet keys (face photos, embeddings and snapshots need them)."""
+    from recognition.faces.crypto import biometric_keys_check
+
+    try:
+        biometric_keys_check()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="accessportal.E002")]
+    return []

@@ -1,0 +1,52 @@
+"""What kiosks tell the rest of the server as it happens: a kiosk came online or went
+offline, a passage was decided. Published to one channel-layer group (any process, through
+the channel layer); the status pages listen to it, and the kiosks know nothing of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from recognition.kiosks.pairing import KioskState
+from recognition.models import AccessEvent
+
+ACTIVITY_GROUP = "status"  # the channel-layer group the updates go to
+ACTIVITY_MESSAGE_TYPE = "status.update"  # the consumer method a listener gets them in
+
+
+def event_summary(event: AccessEvent) -> dict[str, Any]:
+    """An access event as the live views show it."""
+    return {
+        "id": event.pk,
+        "gate": event.gate_id,
+        "kiosk": event.kiosk_name,
+        "person": event.person_name or "unknown",
+        "granted": event.granted,
+        "reason": event.reason,
+        "at": event.occurred_at.isoformat(),
+    }
+
+
+async def activity_publish(message: dict[str, Any]) -> None:
+    """Send one update to everyone listening (any process, through the channel layer)."""
+    await get_channel_layer().group_send(
+        ACTIVITY_GROUP, {"type": ACTIVITY_MESSAGE_TYPE, "update": message}
+    )
+
+
+def kiosk_update(kiosk_id: int, gate_id: int, state: KioskState) -> dict[str, Any]:
+    """``state``: online (connected or beating) or offline (disconnected)."""
+    return {
+        "kind": "kiosk",
+        "kiosk": kiosk_id,
+        "gate": gate_id,
+        "status": state,
+        "at": timezone.now().isoformat(),
+    }
+
+
+def event_update(event: AccessEvent) -> dict[str, Any]:
+    return {"kind": "event", "event": event_summary(event)}

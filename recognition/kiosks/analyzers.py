@@ -1,0 +1,182 @@
+"""Frame analysers: turn one kiosk frame into a :class:`~recognition.kiosks.passages.Sighting`.
+
+The kiosk consumer awaits ``analyzer.analyze(...)`` and never runs the face engine on the
+event loop. Which analyser is used is a setting (``KIOSK_FRAME_ANALYZER``, a dotted class
+path): the default runs the engine in this process on a small thread pool;
+``ProcessPoolAnalyzer`` runs one engine per worker process to use every core. An analyser
+that sends frames to Celery workers only has to offer the same ``analyze`` coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from typing import Any, Protocol
+
+import numpy as np
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+
+from recognition.faces.engine import FaceEngine, get_engine
+from recognition.faces.enrolment import has_rival_face
+from recognition.faces.gallery import Match
+from recognition.faces.identification import embedding_match
+from recognition.kiosks import analyzer_process
+from recognition.kiosks.passages import STILL_OVERLAP, Box, Seen, Sighting, overlap
+
+logger = logging.getLogger(__name__)
+
+
+class FrameAnalyzer(Protocol):
+    async def analyze(
+        self,
+        data: bytes,
+        *,
+        at: float,
+        check_liveness: bool,
+        still_at: Box | None = None,
+        snapshot: bool = False,
+    ) -> Sighting:
+        """Raises ``faces.engine.ImageError`` for bytes that are not a readable image."""
+        ...
+
+
+def frame_sighting(
+    data: bytes,
+    *,
+    at: float,
+    check_liveness: bool,
+    still_at: Box | None = None,
+    snapshot: bool = False,
+    engine: FaceEngine | None = None,
+    matcher: Callable[[np.ndarray], Match] | None = None,
+) -> Sighting:
+    """Analyse one frame (blocking). With ``still_at``, a largest face that has not moved
+    from that box is only counted, not identified (the passage already knows who it is).
+    With ``snapshot``, an identified face comes with its picture, cropped. ``matcher`` names
+    the face (default: the gallery of everyone enrolled, :func:`embedding_match`)."""
+    engine = engine or get_engine()
+    # Most frames at a door show nobody, and a decided passage only needs to know whether the
+    # same face is still there: a cheap presence check answers both.
+    presence = engine.detect_faces(data)
+    if not presence.faces:
+        return Sighting(at=at, seen=Seen.NOTHING)
+    assert presence.size is not None  # a presence check always says what it looked at
+    width, height = presence.size
+    face = presence.faces[0]
+    box = (face.x / width, face.y / height, face.w / width, face.h / height)
+    faces = len(presence.faces)
+    if still_at is not None and overlap(box, still_at) >= STILL_OVERLAP:
+        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box)
+    reading = engine.read(data, check_liveness=check_liveness, presence=presence, snapshot=snapshot)
+    if not reading.faces:
+        return Sighting(at=at, seen=Seen.NOTHING)
+    if reading.embedding is None:  # the largest face is too small: still far away
+        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box)
+    if has_rival_face(reading):
+        return Sighting(at=at, seen=Seen.SEVERAL, faces=faces, box=box)
+    if matcher is None:
+        close_old_connections()  # the gallery looks for enrolment changes in the database
+        match = embedding_match(reading.embedding, engine=engine)
+    else:
+        match = matcher(reading.embedding)
+    return Sighting(
+        face_jpeg=reading.face_jpeg,
+        at=at,
+        seen=Seen.PERSON if match.person_id is not None else Seen.UNKNOWN,
+        faces=faces,
+        box=box,
+        person_id=match.person_id,
+        distance=match.distance,
+        margin=match.margin,
+        liveness=reading.liveness,
+        candidate_id=match.candidate_id,
+    )
+
+
+class _PoolAnalyzer:
+    """Runs ``_function`` (:func:`frame_sighting`) on an executor, so that the event loop
+    never waits for the engine."""
+
+    _pool: Executor
+    _function = staticmethod(frame_sighting)
+
+    async def analyze(
+        self,
+        data: bytes,
+        *,
+        at: float,
+        check_liveness: bool,
+        still_at: Box | None = None,
+        snapshot: bool = False,
+    ) -> Sighting:
+        work = partial(
+            self._function,
+            data,
+            at=at,
+            check_liveness=check_liveness,
+            still_at=still_at,
+            snapshot=snapshot,
+        )
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+
+
+class EmbeddedAnalyzer(_PoolAnalyzer):
+    """The default: the engine in this process, on ``KIOSK_ANALYZER_WORKERS`` threads."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.KIOSK_ANALYZER_WORKERS, thread_name_prefix="frame-analyzer"
+        )
+
+
+class ProcessPoolAnalyzer(_PoolAnalyzer):
+    """The engine in ``KIOSK_ANALYZER_WORKERS`` processes beside this one, an engine each:
+    the engine holds Python's GIL in places, so only processes put every core to work for sure.
+    Each process reads the gallery from the database like any other process does. A worker
+    that dies costs the frames it held; the pool is started again for the next frames."""
+
+    _function = staticmethod(analyzer_process.sighting)
+
+    def __init__(self) -> None:
+        self._pool = self._start()
+
+    @staticmethod
+    def _start() -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=settings.KIOSK_ANALYZER_WORKERS,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=analyzer_process.start,
+        )
+        # The pool starts a process only when no idle one is left: with every worker asked
+        # at once, all start now, each loading its engine before the first frame.
+        for _ in range(settings.KIOSK_ANALYZER_WORKERS):
+            pool.submit(analyzer_process.ready)
+        return pool
+
+    async def analyze(self, data: bytes, **options: Any) -> Sighting:
+        pool = self._pool
+        try:
+            return await super().analyze(data, **options)
+        except BrokenProcessPool:
+            if self._pool is pool:
+                logger.error("A frame analyser process died; starting the pool again.")
+                self._pool = self._start()
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+_analyzers: dict[str, FrameAnalyzer] = {}
+
+
+def get_analyzer() -> FrameAnalyzer:
+    path = settings.KIOSK_FRAME_ANALYZER
+    if path not in _analyzers:
+        _analyzers[path] = import_string(path)()
+    return _analyzers[path]

@@ -1,0 +1,264 @@
+"""The kiosk's WebSocket: authenticate the device, take its frames, send back what happened.
+
+Protocol. The device authenticates with the credential cookie it got when it was paired.
+It sends JPEG frames as binary messages, and ``{"type": "heartbeat"}`` as text now and then.
+The server sends JSON text:
+
+- ``{"type": "hello", "kiosk": ..., "gate": ...}`` once accepted;
+- ``{"type": "frame", "frame": n, "state": "idle"|"detecting"|"decided", "faces": k,
+  "dropped": d}`` for each analysed frame (``n`` counts the frames this socket received);
+- ``{"type": "decision", "frame": n, "state": "granted"|"denied", "reason": code,
+  "message": text, "name": first name, "event": id, "door": "opened"|"failed"|null}``
+  once per passage;
+- ``{"type": "error", "code": ..., "message": ...}`` for a message that was refused.
+
+The newest frame wins: while one frame is analysed, a newer one replaces any waiting frame
+and the replaced one is counted as dropped. Close codes, message types and the pages' back-off
+are in ``recognition.kiosks.protocol``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from gates.decisions import REASON_TEXT
+from recognition.faces.engine import ImageError
+from recognition.kiosks.activity import activity_publish, event_update, kiosk_update
+from recognition.kiosks.analyzers import get_analyzer
+from recognition.kiosks.pairing import (
+    KioskFacts,
+    KioskState,
+    Refusal,
+    kiosk_check,
+    kiosk_group,
+    kiosk_seen,
+)
+from recognition.kiosks.passages import kiosk_passage_tracker
+from recognition.kiosks.protocol import CloseCode, MessageType
+from recognition.kiosks.rate_limit import MessageRate
+from recognition.kiosks.recording import passage_door_open, passage_record
+from recognition.models import door_outcome
+
+logger = logging.getLogger(__name__)
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+SEEN_WRITE_SECONDS = 5.0  # how often last_seen_at is written, at most
+
+
+class KioskConsumer(AsyncWebsocketConsumer):
+    # Seconds on a monotonic clock: passages, rate limits and silence are timed by it. Tests
+    # replace it to move time on without sleeping.
+    clock: Callable[[], float] = staticmethod(time.monotonic)
+    kiosk: KioskFacts | None = None  # set once the device is accepted
+    closed = False  # once closed (by either side) nothing more is sent
+    replaced = False  # another connection of the same kiosk took over
+
+    @property
+    def accepted(self) -> KioskFacts:
+        """The accepted kiosk; only used once ``connect`` accepted it."""
+        assert self.kiosk is not None
+        return self.kiosk
+
+    async def connect(self) -> None:
+        self.credential = self.scope.get("cookies", {}).get(settings.KIOSK_COOKIE_NAME)
+        checked = await database_sync_to_async(kiosk_check)(self.credential)
+        await self.accept()  # accepted first, so that the device sees the close code and reason
+        if isinstance(checked, Refusal):
+            await self._refuse(checked)
+            return
+        self.kiosk = checked
+        self.tracker = kiosk_passage_tracker()
+        self.rate = MessageRate(settings.KIOSK_MAX_MESSAGES_PER_SECOND)
+        self.received = self.dropped = 0
+        self.waiting: tuple[int, bytes] | None = None
+        self.analysing: asyncio.Task | None = None
+        self.last_message_at = self.last_seen_write = self.clock()
+        await self.channel_layer.group_send(
+            kiosk_group(checked.id), {"type": "kiosk.replaced", "by": self.channel_name}
+        )
+        await self.channel_layer.group_add(kiosk_group(checked.id), self.channel_name)
+        await database_sync_to_async(kiosk_seen)(kiosk_id=checked.id)
+        await activity_publish(kiosk_update(checked.id, checked.gate_id, KioskState.ONLINE))
+        self.watchdog = asyncio.create_task(self._close_when_silent())
+        await self._send_json(
+            {"type": MessageType.HELLO, "kiosk": checked.name, "gate": checked.gate_name}
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if self.kiosk is None:
+            return
+        self.closed = True
+        self.watchdog.cancel()
+        # A frame being analysed finishes, and its passage is recorded, even after a close.
+        await self.channel_layer.group_discard(kiosk_group(self.accepted.id), self.channel_name)
+        if not self.replaced:
+            await activity_publish(
+                kiosk_update(self.accepted.id, self.accepted.gate_id, KioskState.OFFLINE)
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        if self.kiosk is None:
+            return
+        now = self.clock()
+        self.last_message_at = now
+        if not self.rate.allow(now):
+            if self.rate.flooding:
+                await self._close(CloseCode.FLOODING, "Too many messages.")
+            return
+        if bytes_data is None:
+            await self._receive_text(text_data or "")
+            return
+        if len(bytes_data) > settings.KIOSK_MAX_FRAME_BYTES:
+            await self._close(
+                CloseCode.FRAME_TOO_LARGE,
+                f"Frames may be at most {settings.KIOSK_MAX_FRAME_BYTES} bytes.",
+            )
+            return
+        if not bytes_data.startswith(JPEG_MAGIC):
+            await self._error("bad_frame", "Frames must be JPEG images sent as binary messages.")
+            return
+        self.received += 1
+        if self.waiting is not None:
+            self.dropped += 1
+        self.waiting = (self.received, bytes_data)
+        if self.analysing is None or self.analysing.done():
+            self.analysing = asyncio.create_task(self._analyse_waiting())
+        if now - self.last_seen_write >= SEEN_WRITE_SECONDS:
+            await self._seen(now)
+
+    async def _receive_text(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or message.get("type") != MessageType.HEARTBEAT:
+            await self._error(
+                "bad_message", 'Send frames as binary JPEG, or {"type": "heartbeat"} as text.'
+            )
+            return
+        # A heartbeat also re-reads the kiosk: a revoked kiosk or a deleted gate ends here.
+        checked = await database_sync_to_async(kiosk_check)(self.credential)
+        if isinstance(checked, Refusal):
+            await self._refuse(checked)
+            return
+        self.kiosk = checked
+        await self._seen(self.clock())
+        await self._send_json({"type": MessageType.HEARTBEAT})
+
+    async def _analyse_waiting(self) -> None:
+        analyzer = get_analyzer()
+        while self.waiting is not None:
+            frame, data = self.waiting
+            self.waiting = None
+            now = self.clock()
+            try:
+                sighting = await analyzer.analyze(
+                    data,
+                    at=now,
+                    check_liveness=self.accepted.liveness_required,
+                    still_at=self.tracker.still_box(now),
+                    snapshot=self.accepted.snapshot_faces,
+                )
+            except ImageError as error:
+                await self._error("bad_frame", str(error), frame=frame)
+                continue
+            except Exception:
+                logger.exception(
+                    "Kiosk %s: frame %s could not be analysed", self.accepted.id, frame
+                )
+                await self._error("server_error", "This frame could not be analysed.", frame=frame)
+                continue
+            agreement = self.tracker.observe(sighting)
+            state = self.tracker.state
+            await self._send_json(
+                {
+                    "type": MessageType.FRAME,
+                    "frame": frame,
+                    "state": state.value,
+                    "faces": sighting.faces,
+                    "dropped": self.dropped,
+                }
+            )
+            if agreement is None:
+                continue
+            record = await database_sync_to_async(passage_record, thread_sensitive=False)(
+                kiosk_id=self.accepted.id, agreement=agreement
+            )
+            if isinstance(record, Refusal):
+                await self._refuse(record)
+                return
+            # The event is committed; only now is the door of a granted passage fired.
+            opened = await database_sync_to_async(passage_door_open, thread_sensitive=False)(record)
+            decision = record.decision
+            door = door_outcome(granted=decision.granted, opened=opened and opened.opened)
+            await self._send_json(
+                {
+                    "type": MessageType.DECISION,
+                    "frame": frame,
+                    "state": "granted" if decision.granted else "denied",
+                    "reason": decision.reason.value,
+                    "message": REASON_TEXT[decision.reason],
+                    "name": record.first_name,
+                    "event": record.event.pk,
+                    "door": door,
+                }
+            )
+            # The person at the door hears first; the status pages after.
+            await activity_publish(event_update(record.event))
+
+    async def _close_when_silent(self) -> None:
+        timeout = settings.KIOSK_IDLE_TIMEOUT_SECONDS
+        while not self.closed:
+            await asyncio.sleep(min(timeout, 5.0))
+            if self.clock() - self.last_message_at > timeout:
+                await self._close(
+                    CloseCode.SILENT, f"Nothing was received for {timeout:g} seconds."
+                )
+                return
+
+    async def _seen(self, now: float) -> None:
+        self.last_seen_write = now
+        await database_sync_to_async(kiosk_seen)(kiosk_id=self.accepted.id)
+        await activity_publish(
+            kiosk_update(self.accepted.id, self.accepted.gate_id, KioskState.ONLINE)
+        )
+
+    # --- Messages from the rest of the server (channel layer) ---------------------------------
+
+    async def kiosk_replaced(self, event: dict) -> None:
+        if event["by"] != self.channel_name:
+            self.replaced = True
+            await self._close(CloseCode.REPLACED, "Another connection of this kiosk took over.")
+
+    async def kiosk_revoked(self, event: dict) -> None:
+        await self._refuse(Refusal.REVOKED)
+
+    # --- Sending ------------------------------------------------------------------------------
+
+    async def _send_json(self, message: dict) -> None:
+        if not self.closed:
+            await self.send(text_data=json.dumps(message))
+
+    async def _error(self, code: str, message: str, **extra) -> None:
+        await self._send_json(
+            {"type": MessageType.ERROR, "code": code, "message": message, **extra}
+        )
+
+    async def _refuse(self, refusal: Refusal) -> None:
+        await self._send_json(
+            {"type": MessageType.REFUSED, "code": refusal.name.lower(), "message": refusal.message}
+        )
+        await self._close(refusal.code, refusal.message)
+
+    async def _close(self, code: int, reason: str) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.close(code=code, reason=reason)

@@ -1,0 +1,35 @@
+"""The kiosk's half of a passage's decision, made before the access rules are consulted.
+
+Plain data and a pure function beside ``gates.decisions.decide``: no database, no settings, no
+clock. The caller reads the facts (the gate's liveness requirement, the threshold, whether
+enrolled photos are being enrolled again) and, when this returns None, asks the rules.
+"""
+
+from __future__ import annotations
+
+from gates.decisions import Decision, Reason
+from recognition.kiosks.passages import Agreement, Seen
+
+
+def pre_rule_decision(
+    agreement: Agreement,
+    *,
+    liveness_required: bool,
+    liveness_threshold: float,
+    faces_updating: bool = False,
+) -> Decision | None:
+    """A denial the kiosk decides on its own (a crowd, a suspected spoof, a stranger while
+    enrolled faces are being enrolled again for a new model), or None: the rules decide."""
+    if agreement.seen is Seen.SEVERAL:
+        return Decision(False, Reason.SEVERAL_FACES)
+    if agreement.seen is Seen.UNKNOWN and faces_updating:
+        return Decision(False, Reason.FACES_UPDATING)
+    # Liveness matters for a face that would be let in; a stranger is simply not recognised.
+    if (
+        agreement.seen is Seen.PERSON
+        and liveness_required
+        and agreement.liveness is not None
+        and agreement.liveness < liveness_threshold
+    ):
+        return Decision(False, Reason.SPOOF_SUSPECTED)
+    return None

@@ -1,0 +1,62 @@
+"""The kiosk socket's protocol tables: close codes, message types, reconnect back-off.
+
+Defined once here; the consumer uses them, and the pages receive them as JSON (the kiosk page
+in its config, the status page in its own), so that no number is typed twice.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+
+class CloseCode(enum.IntEnum):
+    FLOODING = 1008  # more messages than KIOSK_MAX_MESSAGES_PER_SECOND, for too long
+    FRAME_TOO_LARGE = 1009  # a frame over KIOSK_MAX_FRAME_BYTES
+    NOT_PAIRED = 4401
+    REVOKED = 4403
+    NO_GATE = 4404
+    SILENT = 4408  # nothing received for KIOSK_IDLE_TIMEOUT_SECONDS
+    REPLACED = 4409  # a newer connection of the same kiosk took over
+
+
+# The codes after which a kiosk stops for good: only a manager can change what they mean.
+REFUSALS = (CloseCode.NOT_PAIRED, CloseCode.REVOKED, CloseCode.NO_GATE)
+
+
+class MessageType(enum.StrEnum):
+    HELLO = "hello"
+    FRAME = "frame"
+    DECISION = "decision"
+    REFUSED = "refused"
+    ERROR = "error"
+    HEARTBEAT = "heartbeat"  # both ways: the kiosk's beat, and the server's answer
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How a page waits before reconnecting: ``first_seconds``, doubled after each failed
+    try up to ``max_seconds``, each wait varied by +/- ``jitter`` so that many pages that lost
+    the server together do not come back together."""
+
+    first_seconds: float = 1.0
+    max_seconds: float = 30.0
+    jitter: float = 0.2
+
+
+RECONNECT = Backoff()
+
+
+def page_protocol() -> dict[str, Any]:
+    """The tables as a page's script reads them."""
+    return {
+        "closeCodes": {code.name: code.value for code in CloseCode},
+        "refusals": [code.value for code in REFUSALS],
+        "messageTypes": {kind.name: kind.value for kind in MessageType},
+        "reconnect": {
+            "firstSeconds": RECONNECT.first_seconds,
+            "maxSeconds": RECONNECT.max_seconds,
+            "jitter": RECONNECT.jitter,
+        },
+    }

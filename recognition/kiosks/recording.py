@@ -1,0 +1,120 @@
+"""A decided passage: its decision made and appended to the access log, then the door fired.
+
+Two steps, in this order: ``passage_record`` commits the event (with its snapshot), and only
+then ``passage_door_open`` fires the door of a granted passage and records what the door
+answered beside the event. No door opens without a record; the log stays append-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from gates.decisions import Decision
+from gates.doors import DoorCommand, DoorResult, door_open
+from gates.models import AccessRule, Gate
+from gates.selectors import access_decision
+from people.models import Person
+from recognition.access_log.chain import access_event_append, door_actuation_record
+from recognition.access_log.snapshots import access_snapshot_keep
+from recognition.faces.engine import model_name_in_use
+from recognition.faces.enrolment import face_photos_reenrolling
+from recognition.kiosks.decisions import pre_rule_decision
+from recognition.kiosks.pairing import Refusal
+from recognition.kiosks.passages import Agreement, Seen
+from recognition.models import AccessEvent, Kiosk
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """A recorded passage: its event in the access log and the decision in it."""
+
+    event: AccessEvent
+    decision: Decision
+    gate: Gate
+    person_id: int | None
+    first_name: str  # for the kiosk's greeting; empty unless granted
+
+
+def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Refusal:
+    """Decide the passage for the kiosk's gate now and append its event to the access log
+    (committed when this returns). The door is not fired here: see ``passage_door_open``."""
+    at = timezone.now()
+    with transaction.atomic():
+        kiosk = Kiosk.objects.select_related("gate__site").filter(pk=kiosk_id).first()
+        if kiosk is None or kiosk.revoked_at:
+            return Refusal.REVOKED
+        gate = kiosk.gate
+        if gate is None:
+            return Refusal.NO_GATE
+        person = (
+            Person.objects.filter(pk=agreement.person_id).first()
+            if agreement.seen is Seen.PERSON and agreement.person_id is not None
+            else None
+        )
+        model_name = model_name_in_use()
+        updating = agreement.seen is Seen.UNKNOWN and bool(
+            face_photos_reenrolling(model_name=model_name)
+        )
+        decision = pre_rule_decision(
+            agreement,
+            liveness_required=gate.liveness_required,
+            liveness_threshold=settings.FACE_LIVENESS_THRESHOLD,
+            faces_updating=updating,
+        ) or access_decision(person=person, gate=gate, at=at)
+        rule = AccessRule.objects.filter(pk=decision.rule_id).first() if decision.rule_id else None
+        face_read = agreement.seen in (Seen.PERSON, Seen.UNKNOWN)
+        snapshot = agreement.face_jpeg if gate.snapshot_faces else None
+        event = access_event_append(
+            occurred_at=at,
+            kiosk=kiosk,
+            kiosk_name=kiosk.name,
+            gate=gate,
+            gate_name=str(gate),
+            site_name=gate.site.name if gate.site_id else "",
+            person=person,
+            person_name=str(person) if person else "",
+            granted=decision.granted,
+            reason=decision.reason,
+            rule=rule,
+            rule_name=str(rule) if rule else "",
+            distance=agreement.distance,
+            margin=agreement.margin,
+            liveness=agreement.liveness,
+            model_name=f"{model_name} {settings.FACE_DISTANCE_METRIC}" if face_read else "",
+            frames=agreement.frames,
+            snapshot_sha256=hashlib.sha256(snapshot).hexdigest() if snapshot else "",
+        )
+        if snapshot:
+            access_snapshot_keep(event=event, person=person, jpeg=snapshot, gate=gate)
+    return PassageRecord(
+        event=event,
+        decision=decision,
+        gate=gate,
+        person_id=person.pk if person else None,
+        first_name=person.first_name if person and decision.granted else "",
+    )
+
+
+def passage_door_open(record: PassageRecord) -> DoorResult | None:
+    """Fire the door of a recorded, granted passage and record its answer beside the event;
+    None for a denied passage (no door is fired)."""
+    if not record.decision.granted:
+        return None
+    command = DoorCommand(
+        gate_id=record.gate.pk,
+        gate=str(record.gate),
+        event_id=record.event.pk,
+        person_id=record.person_id,
+        occurred_at=record.event.occurred_at.astimezone(dt.UTC).isoformat(),
+    )
+    door = door_open(record.gate, command)
+    door_actuation_record(
+        event=record.event, opened=door.opened, detail=door.detail, at=timezone.now()
+    )
+    return door

@@ -1,0 +1,70 @@
+"""The pages a kiosk tablet opens: the one-time pairing link, then the kiosk page itself."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from recognition.kiosks.pairing import (
+    PairingError,
+    Refusal,
+    kiosk_check,
+    kiosk_for_pairing,
+    kiosk_pair,
+)
+from recognition.kiosks.protocol import page_protocol
+
+CREDENTIAL_MAX_AGE = 10 * 365 * 24 * 3600  # the credential lasts until it is revoked
+
+
+def _error_page(request: HttpRequest, reason: str, message: str, status: int) -> HttpResponse:
+    return render(
+        request, "kiosk/message.html", {"reason": reason, "message": message}, status=status
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def kiosk_pair_page(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what is being paired (and submits itself); POST uses the link once.
+
+    Pairing happens on POST so that a link preview or a crawler fetching the URL cannot use
+    the link up; a browser opening it pairs at once.
+    """
+    if request.method == "GET":
+        kiosk = kiosk_for_pairing(token)
+        if kiosk is None:
+            return _error_page(request, "pairing_invalid", str(PairingError.default()), 404)
+        return render(request, "kiosk/pair.html", {"kiosk": kiosk})
+    try:
+        _, credential = kiosk_pair(token=token)
+    except PairingError as error:
+        return _error_page(request, "pairing_invalid", str(error), 404)
+    response = redirect("kiosk")
+    response.set_cookie(
+        settings.KIOSK_COOKIE_NAME,
+        credential,
+        max_age=CREDENTIAL_MAX_AGE,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@never_cache
+def kiosk_page(request: HttpRequest) -> HttpResponse:
+    """The kiosk itself, for a paired device; a clear screen (and no camera) for any other."""
+    checked = kiosk_check(request.COOKIES.get(settings.KIOSK_COOKIE_NAME))
+    if isinstance(checked, Refusal):
+        return _error_page(request, checked.name.lower(), checked.message, 403)
+    config = {
+        "socketPath": "/ws/kiosk/",
+        "fps": settings.KIOSK_FRAME_FPS,
+        "maxSide": settings.KIOSK_FRAME_MAX_SIDE,
+        "resultSeconds": settings.KIOSK_RESULT_SECONDS,
+        "heartbeatSeconds": settings.KIOSK_HEARTBEAT_SECONDS,
+        **page_protocol(),
+    }
+    return render(request, "kiosk/kiosk.html", {"kiosk": checked, "config": config})

@@ -1,0 +1,32 @@
+"""Every table of the recognition app, one module per room (``recognition.<room>``)."""
+
+from recognition.models.access_log import (
+    AccessEvent,
+    AccessSnapshot,
+    AppendOnlyError,
+    AppendOnlyModel,
+    AppendOnlyQuerySet,
+    AuditChainHead,
+    DoorActuation,
+    DoorOutcome,
+    door_outcome,
+)
+from recognition.models.faces import FacePhoto
+from recognition.models.kiosks import Kiosk
+from recognition.models.reports import ReportExport, ScheduledReport
+
+__all__ = [
+    "AccessEvent",
+    "AccessSnapshot",
+    "AppendOnlyError",
+    "AppendOnlyModel",
+    "AppendOnlyQuerySet",
+    "AuditChainHead",
+    "DoorActuation",
+    "DoorOutcome",
+    "FacePhoto",
+    "Kiosk",
+    "ReportExport",
+    "ScheduledReport",
+    "door_outcome",
+]

@@ -1,0 +1,188 @@
+"""The access log: passages, their door results and face snapshots, chained by hashes."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+
+from django.db import models
+
+from recognition.faces.storage import face_photo_storage
+
+
+class DoorOutcome(enum.StrEnum):
+    """What became of a passage's door, as every page, export and socket message says it."""
+
+    OPENED = "opened"
+    FAILED = "failed"  # the door output answered with an error, or did not answer
+    NOT_RECORDED = "not recorded"  # granted, but no answer was recorded (a crash in between)
+
+
+def door_outcome(*, granted: bool, opened: bool | None) -> DoorOutcome | None:
+    """None for a denied passage (no door is fired); ``opened`` is the door's recorded answer,
+    None when there is none."""
+    if not granted:
+        return None
+    if opened is None:
+        return DoorOutcome.NOT_RECORDED
+    return DoorOutcome.OPENED if opened else DoorOutcome.FAILED
+
+
+class AppendOnlyError(Exception):
+    """Evidence is never changed or deleted through the application."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} cannot be deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are inserted once and never updated or deleted by the model layer (the admin and
+    the API go through it too). The database itself is not locked: audit_verify detects what
+    is done to the rows behind the application's back."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"A saved {self._meta.verbose_name} cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"A saved {self._meta.verbose_name} cannot be deleted.")
+
+
+def _kept_reference(to: str, **kwargs) -> models.ForeignKey:
+    """A reference that keeps the id it recorded when the row it names is deleted: the id is
+    part of the event's hash, and a deleted person or gate must not rewrite the log. Names are
+    copied beside it for that case."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        **kwargs,
+    )
+
+
+class AccessEvent(AppendOnlyModel):
+    """One passage at a kiosk: the decision and the evidence for it (not one row per frame).
+
+    Append-only and hash-chained (``recognition.access_log.chain``): ``sequence`` numbers the events
+    without gaps and ``entry_hash`` covers this event's recorded facts and the previous
+    event's hash. Names are copied at the time of the passage so that the record still says
+    who and where after a person, gate or kiosk is deleted.
+    """
+
+    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    entry_hash = models.CharField(max_length=64, editable=False)
+    occurred_at = models.DateTimeField(db_index=True)
+    kiosk = _kept_reference("Kiosk")
+    kiosk_name = models.CharField(max_length=120)
+    gate = _kept_reference("gates.Gate")
+    gate_name = models.CharField(max_length=250)
+    site_name = models.CharField(max_length=200, blank=True)
+    person = _kept_reference("people.Person")
+    person_name = models.CharField(max_length=250, blank=True)
+    granted = models.BooleanField()
+    reason = models.CharField(max_length=40)
+    rule = _kept_reference("gates.AccessRule")
+    rule_name = models.CharField(max_length=250, blank=True)
+    distance = models.FloatField(null=True, blank=True, help_text="Mean face distance.")
+    margin = models.FloatField(null=True, blank=True, help_text="Smallest margin to the next.")
+    liveness = models.FloatField(null=True, blank=True, help_text="Mean liveness score.")
+    model_name = models.CharField(
+        max_length=80, blank=True, help_text="The recognition model and distance metric."
+    )
+    frames = models.PositiveSmallIntegerField(help_text="Frames that agreed on the decision.")
+    snapshot_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the face snapshot, when one was kept."
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-sequence"]
+        permissions = [("export_accessevent", "Can export access events")]
+        indexes = [
+            models.Index(fields=["gate", "occurred_at"]),
+            models.Index(fields=["person", "occurred_at"]),
+            models.Index(fields=["reason", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        outcome = "granted" if self.granted else "denied"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.gate_name}: {outcome} ({self.reason})"
+
+    @property
+    def door_outcome(self) -> DoorOutcome | None:
+        door = getattr(self, "door", None)
+        return door_outcome(granted=self.granted, opened=door.opened if door else None)
+
+
+def access_snapshot_path(snapshot: AccessSnapshot, filename: str) -> str:
+    return f"access-snapshots/{snapshot.taken_at:%Y/%m}/{uuid.uuid4().hex}.jpg.enc"
+
+
+class AccessSnapshot(models.Model):
+    """The face as the kiosk saw it for one access event, where the gate keeps snapshots:
+    cropped to the face, encrypted on disk, deleted after the gate's retention period (or with
+    the person). The event's ``snapshot_sha256`` proves which picture it was."""
+
+    event = models.OneToOneField(
+        "AccessEvent", on_delete=models.DO_NOTHING, db_constraint=False, related_name="snapshot"
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Deleting the person deletes their snapshots.",
+    )
+    image = models.FileField(upload_to=access_snapshot_path, storage=face_photo_storage)
+    taken_at = models.DateTimeField()
+    delete_after = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Face snapshot of event {self.event_id}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of the access events' chain (one row). Appending locks it, so writers in
+    any number of processes take turns; audit_verify also checks that the chain reaches it
+    (a deleted last event or one appended behind the application's back shows up)."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"Access log head at event {self.sequence}"
+
+
+class DoorActuation(AppendOnlyModel):
+    """What the door output answered for a granted passage. Recorded after the event (the
+    event is committed before the door fires) and bound to it: ``digest`` covers these facts
+    and the event's hash."""
+
+    event = models.OneToOneField(
+        AccessEvent,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="door",
+    )
+    opened = models.BooleanField()
+    detail = models.CharField(max_length=250, blank=True)
+    recorded_at = models.DateTimeField()
+    digest = models.CharField(max_length=64, editable=False)
+
+    def __str__(self) -> str:
+        return f"Door {'opened' if self.opened else 'not opened'} for event {self.event_id}"

@@ -1,0 +1,73 @@
+"""The summaries an auditor expects of a selection of the access log: counts, entries per
+gate and day, denials by reason, people denied repeatedly, first and last entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models.functions import TruncDate
+
+from gates.local_time import zone
+from recognition.models import AccessEvent
+
+
+def _day():
+    # The server's zone (ACCESSPORTAL_TIME_ZONE), as the report's day filters read days.
+    return TruncDate("occurred_at", tzinfo=zone(settings.TIME_ZONE))
+
+
+def access_counts(events: QuerySet[AccessEvent]) -> dict[str, int]:
+    counts = events.aggregate(
+        total=Count("pk"),
+        granted_count=Count("pk", filter=Q(granted=True)),
+        denied_count=Count("pk", filter=Q(granted=False)),
+    )
+    return {
+        "total": counts["total"],
+        "granted": counts["granted_count"],
+        "denied": counts["denied_count"],
+    }
+
+
+def entries_per_gate_per_day(events: QuerySet[AccessEvent]) -> list[Any]:
+    """Granted passages per gate and local day."""
+    return list(
+        events.filter(granted=True)
+        .annotate(day=_day())
+        .values("day", "gate_name")
+        .annotate(entries=Count("pk"))
+        .order_by("day", "gate_name")
+    )
+
+
+def denials_by_reason(events: QuerySet[AccessEvent]) -> list[Any]:
+    return list(
+        events.filter(granted=False)
+        .values("reason")
+        .annotate(attempts=Count("pk"))
+        .order_by("-attempts", "reason")
+    )
+
+
+def people_denied_repeatedly(events: QuerySet[AccessEvent], *, at_least: int = 3) -> list[Any]:
+    """Recognised people denied at least ``at_least`` times in the selection."""
+    return list(
+        events.filter(granted=False, person_id__isnull=False)
+        .values("person_id", "person_name")
+        .annotate(denials=Count("pk"), last_denied=Max("occurred_at"))
+        .filter(denials__gte=at_least)
+        .order_by("-denials", "person_name")
+    )
+
+
+def first_and_last_entries(events: QuerySet[AccessEvent]) -> list[Any]:
+    """Each person's first and last granted passage of each local day."""
+    return list(
+        events.filter(granted=True, person_id__isnull=False)
+        .annotate(day=_day())
+        .values("day", "person_id", "person_name")
+        .annotate(first=Min("occurred_at"), last=Max("occurred_at"), entries=Count("pk"))
+        .order_by("day", "person_name")
+    )

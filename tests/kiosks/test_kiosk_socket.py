@@ -1,0 +1,555 @@
+"""The kiosk WebSocket against the real ASGI application: handshakes, bad input, and the whole
+decision flow with the real face engine on real photos."""
+
+import asyncio
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accessportal.asgi import application
+from gates.doors import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from recognition.access_log.chain import audit_chain_verify
+from recognition.faces import enrolment
+from recognition.kiosks import pairing
+from recognition.kiosks.consumer import KioskConsumer
+from recognition.models import AccessEvent, Kiosk
+from tests.camera import camera_jpeg
+from tests.conftest import FACES, UNIT
+from tests.factories import AccessRuleFactory, GateFactory, PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+COOKIE = "accessportal_kiosk"
+EMPTY_SCENE = camera_jpeg(None)
+
+
+def run(scenario):
+    """Run an async scenario from a sync test (database calls come back to this thread)."""
+    return async_to_sync(scenario)()
+
+
+def paired(gate=None) -> tuple[Kiosk, str]:
+    _, token = pairing.kiosk_create(gate=gate or GateFactory())
+    return pairing.kiosk_pair(token=token)
+
+
+async def open_socket(credential=None, origin="http://127.0.0.1:8000"):
+    headers = [(b"origin", origin.encode())]
+    if credential:
+        headers.append((b"cookie", f"{COOKIE}={credential}".encode()))
+    socket = WebsocketCommunicator(application, "/ws/kiosk/", headers=headers)
+    connected, _ = await socket.connect()
+    return socket, connected
+
+
+async def closed_with(socket) -> tuple[int, str]:
+    """Skip messages until the server closes; the close code and reason."""
+    while True:
+        output = await socket.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return output.get("code"), output.get("reason", "")
+
+
+async def next_of(socket, kind: str, timeout=20) -> dict:
+    while True:
+        message = await socket.receive_json_from(timeout=timeout)
+        if message["type"] == kind:
+            return message
+
+
+# --- Handshakes ---------------------------------------------------------------------------------
+
+
+def test_a_paired_kiosk_is_greeted_and_seen():
+    kiosk, credential = paired(GateFactory(name="Lobby"))
+
+    async def scenario():
+        socket, connected = await open_socket(credential)
+        assert connected
+        hello = await socket.receive_json_from()
+        await socket.disconnect()
+        return hello
+
+    hello = run(scenario)
+    assert hello == {"type": "hello", "kiosk": kiosk.name, "gate": "Lobby"}
+    kiosk.refresh_from_db()
+    assert kiosk.last_seen_at is not None
+
+
+@pytest.mark.parametrize("case", ["no credential", "unknown credential", "revoked", "no gate"])
+def test_refused_devices_are_told_why_and_closed(case):
+    kiosk, credential = paired()
+    if case == "no credential":
+        credential = None
+    elif case == "unknown credential":
+        credential = "not-a-real-one"
+    elif case == "revoked":
+        pairing.kiosk_revoke(kiosk=kiosk)
+    else:
+        kiosk.gate.delete()
+    expected = {
+        "no credential": 4401,
+        "unknown credential": 4401,
+        "revoked": 4403,
+        "no gate": 4404,
+    }[case]
+
+    async def scenario():
+        socket, connected = await open_socket(credential)
+        refused = await socket.receive_json_from()
+        code, reason = await closed_with(socket)
+        return connected, refused, code, reason
+
+    connected, refused, code, reason = run(scenario)
+    assert connected  # accepted and then closed, so that the device can read why
+    assert refused["type"] == "refused" and refused["message"]
+    assert code == expected and reason == refused["message"]
+
+
+def test_a_foreign_origin_is_rejected_at_the_handshake():
+    _, credential = paired()
+
+    async def scenario():
+        _, connected = await open_socket(credential, origin="https://evil.example")
+        return connected
+
+    assert run(scenario) is False
+
+
+def test_revoking_closes_the_open_socket_at_once():
+    kiosk, credential = paired()
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        # As the admin action does it: the service revokes, the socket learns on commit.
+        await database_sync_to_async(pairing.kiosk_revoke)(kiosk=kiosk)
+        return await closed_with(socket)
+
+    assert run(scenario)[0] == 4403
+
+
+def test_a_second_connection_of_the_same_kiosk_takes_over():
+    _, credential = paired()
+
+    async def scenario():
+        first, _ = await open_socket(credential)
+        await first.receive_json_from()
+        second, _ = await open_socket(credential)
+        await second.receive_json_from()
+        code = await closed_with(first)
+        await second.disconnect()
+        return code
+
+    assert run(scenario)[0] == 4409
+
+
+# --- Bad input ----------------------------------------------------------------------------------
+
+
+def test_text_messages_other_than_heartbeats_get_an_error_and_heartbeats_an_answer():
+    _, credential = paired()
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        await socket.send_to(text_data="hello?")
+        error = await socket.receive_json_from()
+        await socket.send_json_to({"type": "frame", "data": "..."})
+        error2 = await socket.receive_json_from()
+        await socket.send_json_to({"type": "heartbeat"})
+        beat = await socket.receive_json_from()
+        await socket.disconnect()
+        return error, error2, beat
+
+    error, error2, beat = run(scenario)
+    assert error["type"] == error2["type"] == "error" and error["code"] == "bad_message"
+    assert beat == {"type": "heartbeat"}
+
+
+def test_a_heartbeat_notices_that_the_gate_was_deleted():
+    kiosk, credential = paired()
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        await asyncio.to_thread(lambda: Kiosk.objects.filter(pk=kiosk.pk).update(gate=None))
+        await socket.send_json_to({"type": "heartbeat"})
+        return await closed_with(socket)
+
+    assert run(scenario)[0] == 4404
+
+
+def test_frames_that_are_not_jpeg_or_too_large_are_refused(settings, face_engine):
+    settings.KIOSK_MAX_FRAME_BYTES = 64 * 1024
+    _, credential = paired()
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        await socket.send_to(bytes_data=b"GIF89a not a jpeg")
+        not_jpeg = await socket.receive_json_from()
+        await socket.send_to(bytes_data=EMPTY_SCENE[:200])  # a JPEG cut short
+        truncated = await next_of(socket, "error")
+        await socket.send_to(bytes_data=EMPTY_SCENE)  # the socket still serves
+        still = await next_of(socket, "frame")
+        await socket.send_to(bytes_data=b"\xff\xd8\xff" + b"\0" * 70_000)
+        return not_jpeg, truncated, still, await closed_with(socket)
+
+    not_jpeg, truncated, still, (code, _) = run(scenario)
+    assert not_jpeg["code"] == "bad_frame" and "JPEG" in not_jpeg["message"]
+    assert truncated["code"] == "bad_frame" and truncated["frame"] == 1
+    assert still["state"] == "idle" and still["faces"] == 0
+    assert code == 1009
+
+
+def test_a_flood_is_closed(settings):
+    settings.KIOSK_MAX_MESSAGES_PER_SECOND = 2
+    _, credential = paired()
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        for _ in range(30):
+            await socket.send_to(text_data="x")
+        return await closed_with(socket)
+
+    assert run(scenario)[0] == 1008
+
+
+def test_a_socket_that_never_sends_is_closed(settings):
+    settings.KIOSK_IDLE_TIMEOUT_SECONDS = 0.3
+    _, credential = paired()
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        return await closed_with(socket)
+
+    assert run(scenario)[0] == 4408
+
+
+# --- The decision flow, with the real engine on real photos ---------------------------------------
+
+
+@pytest.fixture
+def people_and_gate(settings, tmp_path, face_engine, eager_celery):
+    """Ada enrolled from two photos, allowed at the gate at any time; liveness required."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.KIOSK_LEAVE_SECONDS = 0.3
+    gate = GateFactory(name="Main entrance", liveness_required=True)
+    ada = PersonFactory(first_name="Ada", last_name="Lovelace")
+    for name in ("img1.jpg", "img2.jpg"):
+        image = SimpleUploadedFile(name, (UNIT / name).read_bytes(), content_type="image/jpeg")
+        enrolment.face_photo_create(person=ada, image=image)
+    assert ada.face_photos.filter(status="enrolled").count() == 2
+    AccessRuleFactory(person=ada, gate=gate)
+    return ada, gate
+
+
+async def frames_until_decision(socket, frame: bytes, *, limit=6) -> tuple[list[dict], dict]:
+    """Send frames one at a time until a decision comes (or ``limit`` frames went by)."""
+    replies = []
+    for _ in range(limit):
+        await socket.send_to(bytes_data=frame)
+        reply = await next_of(socket, "frame")
+        replies.append(reply)
+        if reply["state"] == "decided":
+            return replies, await next_of(socket, "decision")
+    raise AssertionError(f"no decision after {limit} frames: {replies}")
+
+
+def decision_for(credential: str, frame: bytes) -> dict:
+    """Open the kiosk's socket, send ``frame`` until a decision comes, and return it."""
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        _, decision = await frames_until_decision(socket, frame)
+        await socket.disconnect()
+        return decision
+
+    return run(scenario)
+
+
+async def frames_without_decision(socket, frame: bytes, count: int) -> list[dict]:
+    replies = []
+    for _ in range(count):
+        await socket.send_to(bytes_data=frame)
+        replies.append(await socket.receive_json_from(timeout=20))
+    return replies
+
+
+class SteppedClock:
+    """The consumer's clock, which a test moves on instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+def test_an_enrolled_person_is_granted_once_per_passage(people_and_gate, settings, monkeypatch):
+    ada, gate = people_and_gate
+    clock = SteppedClock()
+    monkeypatch.setattr(KioskConsumer, "clock", staticmethod(clock))
+    kiosk, credential = paired(gate)
+    ada_frame = camera_jpeg(UNIT / "img6.jpg")  # not one of the enrolment photos
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        first = await frames_until_decision(socket, ada_frame)
+        staying = await frames_without_decision(socket, ada_frame, 4)
+        leaving = await frames_without_decision(socket, EMPTY_SCENE, 1)
+        clock.advance(0.4)  # longer than KIOSK_LEAVE_SECONDS: the person has left
+        left = await frames_without_decision(socket, EMPTY_SCENE, 1)
+        second = await frames_until_decision(socket, ada_frame)
+        await socket.disconnect()
+        return first, staying, leaving + left, second
+
+    (replies, decision), staying, leaving, (_, again) = run(scenario)
+    assert [r["state"] for r in replies] == ["detecting", "decided"]
+    assert decision["state"] == "granted" and decision["reason"] == "granted"
+    assert decision["name"] == "Ada" and decision["door"] == "opened"
+    assert [m["type"] for m in staying] == ["frame"] * 4  # no second decision while she stays
+    assert all(m["state"] == "decided" for m in staying)
+    assert leaving[-1]["state"] == "idle"
+    assert again["state"] == "granted"
+
+    events = list(AccessEvent.objects.order_by("id"))
+    assert len(events) == 2 and events[0].pk == decision["event"]
+    event = events[0]
+    assert event.person == ada and event.person_name == "Ada Lovelace"
+    assert event.granted and event.reason == "granted" and event.rule is not None
+    assert event.kiosk == kiosk and event.gate == gate and event.frames == 2
+    assert 0 < event.distance < settings.FACE_MATCH_THRESHOLD
+    assert event.margin is None  # only one person enrolled
+    assert event.liveness > 0.5 and event.door.opened and event.door.detail == "logged"
+    assert event.model_name == "SFace-int8bq/yunet-5pt cosine"
+    assert event.site_name == gate.site.name and event.rule_name == event.rule.name
+    assert audit_chain_verify().ok
+
+
+def test_a_stranger_is_denied_as_unknown(people_and_gate, settings):
+    _, gate = people_and_gate
+    _, credential = paired(gate)
+
+    decision = decision_for(credential, camera_jpeg(UNIT / "img34.jpg"))
+    assert decision["state"] == "denied" and decision["reason"] == "unknown_face"
+    assert decision["message"] == "Not recognised." and decision["name"] == ""
+    event = AccessEvent.objects.get()
+    assert event.person is None and not event.granted
+    assert event.distance > settings.FACE_MATCH_THRESHOLD
+    assert not hasattr(event, "door")  # nothing fired
+
+
+def test_two_people_at_once_are_asked_to_step_up_one_at_a_time(people_and_gate):
+    _, gate = people_and_gate
+    _, credential = paired(gate)
+
+    decision = decision_for(credential, camera_jpeg(UNIT / "couple.jpg"))
+    assert decision["reason"] == "several_faces"
+    assert decision["message"] == "Please step up one at a time."
+
+
+def test_a_photo_of_an_enrolled_person_is_refused_where_liveness_is_required(people_and_gate):
+    _, gate = people_and_gate
+    samples = FACES / "silent-face-samples"
+    tess = PersonFactory(first_name="Tess")
+    live = SimpleUploadedFile("t1.jpg", (samples / "image_T1.jpg").read_bytes())
+    enrolment.face_photo_create(person=tess, image=live)
+    AccessRuleFactory(person=tess, gate=gate)
+    _, credential = paired(gate)
+    spoof = (samples / "image_F2.jpg").read_bytes()  # Tess, re-captured from a screen
+
+    decision = decision_for(credential, spoof)
+    assert decision["state"] == "denied" and decision["reason"] == "spoof_suspected"
+    event = AccessEvent.objects.get()
+    assert event.person == tess and event.liveness < 0.5 and not hasattr(event, "door")
+
+    gate.liveness_required = False  # the per-gate switch
+    gate.save()
+    assert decision_for(credential, spoof)["reason"] == "granted"
+
+
+def test_the_rules_decide_after_recognition(people_and_gate):
+    ada, gate = people_and_gate
+    ada.is_active = False
+    ada.save()
+    _, credential = paired(gate)
+
+    decision = decision_for(credential, camera_jpeg(UNIT / "img6.jpg"))
+    assert decision["reason"] == "person_inactive" and decision["name"] == ""
+    assert AccessEvent.objects.get().person == ada
+
+
+class _DoorController(BaseHTTPRequestHandler):
+    received: list = []
+    status = 200
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.headers, body))
+        self.send_response(self.status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def door_controller():
+    _DoorController.received = []
+    _DoorController.status = 200
+    server = HTTPServer(("127.0.0.1", 0), _DoorController)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server, _DoorController
+    server.shutdown()
+
+
+@pytest.mark.parametrize("controller_status", [200, 500])
+def test_the_webhook_door_is_signed_and_fails_secure(
+    people_and_gate, door_controller, controller_status
+):
+    ada, gate = people_and_gate
+    server, handler = door_controller
+    handler.status = controller_status
+    gate.door_output = "webhook"
+    gate.door_webhook_url = f"http://127.0.0.1:{server.server_port}/open"
+    gate.door_webhook_secret = "s3cret"
+    gate.save()
+    _, credential = paired(gate)
+
+    decision = decision_for(credential, camera_jpeg(UNIT / "img6.jpg"))
+    event = AccessEvent.objects.get()
+    (headers, body), *more = handler.received
+    assert not more
+    expected = hmac.new(
+        b"s3cret", headers[TIMESTAMP_HEADER].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers[SIGNATURE_HEADER] == f"sha256={expected}"
+    assert json.loads(body)["event_id"] == event.pk and json.loads(body)["person_id"] == ada.pk
+    assert decision["state"] == "granted"
+    if controller_status == 200:
+        assert decision["door"] == "opened" and event.door.opened
+    else:
+        assert decision["door"] == "failed" and not event.door.opened
+        assert "500" in event.door.detail
+
+
+def test_a_gate_that_keeps_snapshots_keeps_the_face_until_its_retention_ends(
+    people_and_gate, client
+):
+    """GIVEN a gate with face snapshots on (7 days) WHEN Ada passes THEN her face, cropped and
+    encrypted on disk, is kept with the event and bound to its hash; it is deleted after 7
+    days, and at once if Ada is deleted."""
+    import datetime as dt
+
+    import cv2
+    import numpy as np
+
+    from recognition.access_log.snapshots import access_snapshots_prune
+    from recognition.models import AccessSnapshot
+
+    ada, gate = people_and_gate
+    gate.snapshot_faces, gate.snapshot_retention_days = True, 7
+    gate.save()
+    _, credential = paired(gate)
+    assert decision_for(credential, camera_jpeg(UNIT / "img6.jpg"))["state"] == "granted"
+
+    event = AccessEvent.objects.get()
+    snapshot = AccessSnapshot.objects.get(event=event)
+    with open(snapshot.image.path, "rb") as raw:
+        assert not raw.read().startswith(b"\xff\xd8")  # encrypted on disk
+    with snapshot.image.open("rb") as handle:
+        jpeg = handle.read()
+    assert hashlib.sha256(jpeg).hexdigest() == event.snapshot_sha256
+    face = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert face is not None and max(face.shape[:2]) <= 240  # the face, not the frame
+    assert snapshot.person == ada and audit_chain_verify().ok
+
+    from django.contrib.auth.models import Permission
+
+    url = reverse("recognition:access-snapshot-image", args=[event.pk])
+    # (This test commits, so the role groups of the migrations are not here: a permission is.)
+    viewer, outsider = UserFactory(username="viewer"), UserFactory(username="outsider")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_accesssnapshot"))
+    client.force_login(viewer)
+    image = client.get(url)
+    assert image.status_code == 200 and b"".join(image.streaming_content) == jpeg
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+
+    assert access_snapshots_prune(now=event.occurred_at + dt.timedelta(days=6)) == 0
+    assert access_snapshots_prune(now=event.occurred_at + dt.timedelta(days=7)) == 1
+    assert not AccessSnapshot.objects.exists() and audit_chain_verify().ok
+
+
+def test_snapshots_go_with_the_person_and_are_off_by_default(people_and_gate):
+    from recognition.models import AccessSnapshot
+
+    ada, gate = people_and_gate
+    _, credential = paired(gate)
+    assert decision_for(credential, camera_jpeg(UNIT / "img6.jpg"))["state"] == "granted"
+    assert not AccessSnapshot.objects.exists()  # off by default
+    assert AccessEvent.objects.get().snapshot_sha256 == ""
+
+    gate.snapshot_faces = True
+    gate.save()
+    _, credential = paired(gate)
+    assert decision_for(credential, camera_jpeg(UNIT / "img6.jpg"))["state"] == "granted"
+    path = AccessSnapshot.objects.get().image.path
+    ada.delete()
+    assert not AccessSnapshot.objects.exists()
+    assert audit_chain_verify().ok
+    import os
+
+    assert not os.path.exists(path)
+
+
+def test_a_passage_is_pushed_live_to_the_status_page(people_and_gate):
+    from django.contrib.auth.models import Permission
+
+    from recognition.status.consumer import StatusConsumer
+
+    _, gate = people_and_gate
+    _, credential = paired(gate)
+    watcher = UserFactory(username="watcher")
+    watcher.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_kiosk", "view_accessevent"])
+    )
+
+    async def scenario():
+        status = WebsocketCommunicator(StatusConsumer.as_asgi(), "/ws/status/")
+        status.scope["user"] = watcher
+        assert (await status.connect())[0]
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        _, decision = await frames_until_decision(socket, camera_jpeg(UNIT / "img6.jpg"))
+        updates = []
+        while not any(u["kind"] == "event" for u in updates):
+            updates.append(await status.receive_json_from(timeout=10))
+        await socket.disconnect()
+        await status.disconnect()
+        return decision, updates
+
+    decision, updates = run(scenario)
+    event = next(u["event"] for u in updates if u["kind"] == "event")
+    assert event["id"] == decision["event"] and event["gate"] == gate.pk
+    assert event["person"] == "Ada Lovelace" and event["granted"] and event["reason"] == "granted"
+    assert updates[0] == {**updates[0], "kind": "kiosk", "status": "online"}
