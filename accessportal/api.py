@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as django_filters
-from rest_framework import exceptions, pagination, permissions, serializers
+from rest_framework import exceptions, pagination, permissions, serializers, throttling
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -30,6 +30,16 @@ class RoleModelPermissions(permissions.DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class TokenRequestThrottle(throttling.SimpleRateThrottle):
+    """Token requests per client address (``ACCESSPORTAL_API_TOKEN_RATE``), signed in or not:
+    guessing passwords through the API is as slow as through the login page allows."""
+
+    scope = "token"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class StandardPagination(pagination.PageNumberPagination):

@@ -12,7 +12,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_configure.connect
+@app.on_after_configure.connect  # once the configuration is loaded: reading it earlier recurses
 def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     # kombu's filesystem transport expects its folders to exist; the web process and the
     # worker may start in either order, so whichever configures first creates them.

@@ -209,7 +209,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Media holds people's photos: never served publicly, only through permission-checked views.
-MEDIA_ROOT = DATA_DIR / "media"
+# With several machines, a folder they all mount (the biometric files in it are encrypted).
+MEDIA_ROOT = Path(env_str("MEDIA_DIR", str(DATA_DIR / "media")))
 MEDIA_URL = "/media-not-public/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -258,7 +259,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "accessportal.api.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"user": "1200/minute", "anon": "60/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": "1200/minute",
+        "anon": "60/minute",
+        "token": env_str("API_TOKEN_RATE", "10/minute"),
+    },
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
@@ -280,7 +285,19 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate-limit counters live in the cache: per process by default; with several web processes,
+# a shared Redis (redis://host:6379/2) makes every limit count once for all of them.
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+if CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    raise ImproperlyConfigured(
+        f"ACCESSPORTAL_CACHE_URL={CACHE_URL!r}: use locmem:// or redis://host:port/db."
+    )
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))

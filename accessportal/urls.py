@@ -6,8 +6,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
 
+from accessportal.api import TokenRequestThrottle
 from recognition.kiosks.views import kiosk_page, kiosk_pair_page
 
 admin.site.site_header = "AccessPortal"
@@ -36,7 +37,11 @@ urlpatterns = [
     path("api/", include("people.api.urls")),
     path("api/", include("gates.api.urls")),
     path("api/", include("recognition.api.urls")),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path(
+        "api/auth/token/",
+        ObtainAuthToken.as_view(throttle_classes=[TokenRequestThrottle]),
+        name="api-token",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),

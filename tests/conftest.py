@@ -23,6 +23,22 @@ def _test_settings(settings):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """Threads the tests start (the analyser's pool) hold connections of their own, which
+    would keep PostgreSQL from dropping the test database at the end: they are ended first."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def manager(db):
     return UserFactory(username="manager", role=roles.MANAGERS)

@@ -1,5 +1,12 @@
-"""Helpers for tests that run the product's real processes on loopback."""
+"""Helpers for tests that run the product's real processes on loopback.
 
+Every process a test starts gets its environment from :func:`process_env`: its own data folder,
+and never the database, channel layer or broker the suite was pointed at. Those may be real
+(anyone can run the suite with a production ``ACCESSPORTAL_DATABASE_URL`` in their shell);
+Django's test runner only swaps the database name inside the test process itself.
+"""
+
+import atexit
 import os
 import shutil
 import signal
@@ -8,10 +15,63 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# Where the suite's own settings may point at servers; a started process never inherits these.
+SHARED_STATE = (
+    "ACCESSPORTAL_DATABASE_URL",
+    "ACCESSPORTAL_CHANNEL_LAYER_URL",
+    "ACCESSPORTAL_CELERY_BROKER_URL",
+    "ACCESSPORTAL_CACHE_URL",
+    "ACCESSPORTAL_DATA_DIR",
+    "ACCESSPORTAL_MEDIA_DIR",
+    "ACCESSPORTAL_FACE_MODELS_DIR",
+)
+
+
+def throwaway_database_url(url: str, name: str) -> str:
+    """The same PostgreSQL server as ``url``, database ``name``."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _postgres(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(throwaway_database_url(url, "postgres"), autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def _database_for_processes() -> str | None:
+    """A fresh PostgreSQL database, named test_..., on the server the suite runs on, for the
+    processes this test run starts (dropped when it ends); None when the suite runs on SQLite
+    (each process then keeps SQLite in its own data folder)."""
+    url = os.environ.get("ACCESSPORTAL_DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    name = f"test_accessportal_processes_{os.getpid()}_{time.monotonic_ns()}"
+    _postgres(url, f'CREATE DATABASE "{name}"')
+    atexit.register(_postgres, url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return throwaway_database_url(url, name)
+
+
+def process_env(data_dir: Path, **variables: str) -> dict[str, str]:
+    """The environment for a product process a test starts: the data folder ``data_dir``, a
+    test database (see above), the in-memory channel layer and the folder broker unless the
+    test names others in ``variables``."""
+    env = {k: v for k, v in os.environ.items() if k not in SHARED_STATE}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["ACCESSPORTAL_DATA_DIR"] = str(data_dir)
+    database = _database_for_processes()
+    if database:
+        env["ACCESSPORTAL_DATABASE_URL"] = database
+    env.update(variables)
+    return env
 
 
 def free_port() -> int:
@@ -51,14 +111,12 @@ class Server:
     def __init__(self, data_dir: Path, models_dir: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "ACCESSPORTAL_DATA_DIR": str(data_dir),
-            "ACCESSPORTAL_FACE_MODELS_DIR": str(models_dir or data_dir / "models"),
-            "ACCESSPORTAL_KIOSK_PUBLIC_URL": self.url,
-            "ACCESSPORTAL_KIOSK_RESULT_SECONDS": "2",
-        }
-        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.env = process_env(
+            data_dir,
+            ACCESSPORTAL_FACE_MODELS_DIR=str(models_dir or data_dir / "models"),
+            ACCESSPORTAL_KIOSK_PUBLIC_URL=self.url,
+            ACCESSPORTAL_KIOSK_RESULT_SECONDS="2",
+        )
         self.log = data_dir / "daphne.log"
         self.process = None
 

@@ -7,6 +7,8 @@ signed in as a manager (who may call everything), so bodies reach validation and
 import hypothesis
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -23,6 +25,18 @@ pytestmark = pytest.mark.django_db
 
 # Generating the schema reads no data, so it can load when the module is collected.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+
+
+@pytest.fixture(autouse=True)
+def connections_kept_open_between_requests():
+    """As Django's test client does: a request's end must not close the database connection
+    that holds the test's transaction (on PostgreSQL it would; SQLite's in-memory test
+    database ignores the close)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -214,3 +214,18 @@ def test_overlapping_windows_are_refused_with_both_named(client):
         response.data["windows"]
     )
     assert not Schedule.objects.filter(name="Clash").exists()
+
+
+def test_token_requests_are_limited_per_client_address(api, manager, settings):
+    """GIVEN someone guessing the manager's password through the API THEN after the token rate
+    they are told to wait, and the right password does not get through meanwhile."""
+    rate = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"].split("/")[0])
+    answers = [
+        api.post("/api/auth/token/", {"username": "manager", "password": f"guess {n}"})
+        for n in range(rate)
+    ]
+    assert {a.status_code for a in answers} == {400}
+    right = api.post(
+        "/api/auth/token/", {"username": "manager", "password": "correct horse battery"}
+    )
+    assert right.status_code == 429 and int(right["Retry-After"]) > 0

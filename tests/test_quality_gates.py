@@ -1,10 +1,11 @@
 """Lint, types, migrations in step with models, and Django's deployment checklist."""
 
-import os
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.processes import process_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,7 +16,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env=process_env(ROOT / "var" / "quality-gates", **(env or {})),
         timeout=300,
         check=False,
     )

@@ -145,3 +145,8 @@ def test_the_analysers_former_dotted_path_keeps_working(tmp_path):
 def test_biometric_keys_that_are_not_fernet_keys_stop_the_start_up_check(tmp_path):
     code, output = manage_check_in_a_new_process(tmp_path, BIOMETRIC_KEYS="not-a-key")
     assert code != 0 and "ACCESSPORTAL_BIOMETRIC_KEYS must be Fernet keys" in output
+
+
+def test_a_cache_that_is_neither_local_nor_redis_is_refused(tmp_path):
+    code, output = manage_check_in_a_new_process(tmp_path, CACHE_URL="memcached://cache:11211")
+    assert code != 0 and "ACCESSPORTAL_CACHE_URL='memcached://cache:11211'" in output

@@ -15,31 +15,45 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import free_port, get, wait_for
+from tests.processes import free_port, get, process_env, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def test_serve_starts_web_and_worker(tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "ACCESSPORTAL_DATA_DIR": str(tmp_path),
-        "ACCESSPORTAL_PORT": str(port),
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    log = tmp_path / "serve.log"
+def script_env(data_dir: Path, port: int) -> dict[str, str]:
+    return process_env(
+        data_dir,
+        ACCESSPORTAL_PORT=str(port),
+        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    )
+
+
+def script_start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(ROOT / "scripts" / "serve")],
+        return subprocess.Popen(
+            [str(ROOT / "scripts" / args[0]), *args[1:]],
             cwd=ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def script_stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_serve_starts_web_and_worker(tmp_path):
+    port = free_port()
+    env = script_env(tmp_path, port)
+    log = tmp_path / "serve.log"
+    process = script_start(["serve"], env, log)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: get(f"{base}/healthz")[0] == 200, 120, "the web process")
@@ -61,8 +75,34 @@ def test_serve_starts_web_and_worker(tmp_path):
         wait_for(lambda: f"pong {token}" in log.read_text(), 60, "the worker to run the task")
         assert "Password for all of them:" in log.read_text()
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        script_stop(process)
+
+
+def test_the_production_start_migrates_nothing_and_loads_no_demo_users(tmp_path):
+    """GIVEN a new database WHEN scripts/run starts THEN it refuses, naming the migration step;
+    once migrated, it serves with no user in the database (no demo accounts)."""
+    port = free_port()
+    env = script_env(tmp_path, port)
+
+    def command(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            list(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=check
+        )
+
+    def manage(*args: str) -> str:
+        return command(sys.executable, "manage.py", *args).stdout
+
+    refused = command(str(ROOT / "scripts" / "run"), "web", check=False)
+    assert refused.returncode != 0
+    assert "run 'python manage.py migrate' first" in refused.stderr
+
+    manage("migrate", "--noinput", "-v0")
+    log = tmp_path / "run.log"
+    process = script_start(["run", "web"], env, log)
+    try:
+        wait_for(lambda: get(f"http://127.0.0.1:{port}/healthz")[0] == 200, 120, "the web process")
+        users = "from django.contrib.auth.models import User; print(User.objects.count())"
+        assert manage("shell", "-v0", "-c", users).strip() == "0"
+        assert "worker" not in log.read_text()  # only the process asked for
+    finally:
+        script_stop(process)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
 from recognition.faces.engine import FaceEngine, get_engine
@@ -82,7 +82,11 @@ def frame_sighting(
     if has_rival_face(reading):
         return Sighting(at=at, seen=Seen.SEVERAL, faces=faces, box=box)
     if matcher is None:
-        close_old_connections()  # the gallery looks for enrolment changes in the database
+        # The gallery looks for enrolment changes in the database: on this long-lived worker
+        # thread, drop a connection that broke or expired first (never one inside a
+        # transaction, which belongs to the caller).
+        if not connection.in_atomic_block:
+            close_old_connections()
         match = embedding_match(reading.embedding, engine=engine)
     else:
         match = matcher(reading.embedding)

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 
 from gates.decisions import REASON_TEXT
 from recognition.faces.engine import ImageError
@@ -41,16 +42,17 @@ from recognition.kiosks.pairing import (
     kiosk_group,
     kiosk_seen,
 )
-from recognition.kiosks.passages import kiosk_passage_tracker
+from recognition.kiosks.passages import Agreement, kiosk_passage_tracker
 from recognition.kiosks.protocol import CloseCode, MessageType
 from recognition.kiosks.rate_limit import MessageRate
-from recognition.kiosks.recording import passage_door_open, passage_record
+from recognition.kiosks.recording import PassageRecord, passage_door_open, passage_record
 from recognition.models import door_outcome
 
 logger = logging.getLogger(__name__)
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 SEEN_WRITE_SECONDS = 5.0  # how often last_seen_at is written, at most
+RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0)  # waits between tries to record a passage
 
 
 class KioskConsumer(AsyncWebsocketConsumer):
@@ -145,7 +147,11 @@ class KioskConsumer(AsyncWebsocketConsumer):
             )
             return
         # A heartbeat also re-reads the kiosk: a revoked kiosk or a deleted gate ends here.
-        checked = await database_sync_to_async(kiosk_check)(self.credential)
+        try:
+            checked = await database_sync_to_async(kiosk_check)(self.credential)
+        except DatabaseError as error:  # checked again at the next beat; the socket stays
+            logger.warning("Kiosk %s: not re-read at its heartbeat: %s", self.accepted.id, error)
+            checked = self.accepted
         if isinstance(checked, Refusal):
             await self._refuse(checked)
             return
@@ -189,9 +195,19 @@ class KioskConsumer(AsyncWebsocketConsumer):
             )
             if agreement is None:
                 continue
-            record = await database_sync_to_async(passage_record, thread_sensitive=False)(
-                kiosk_id=self.accepted.id, agreement=agreement
-            )
+            try:
+                record = await self._record(agreement)
+            except DatabaseError:
+                logger.exception("Kiosk %s: a passage could not be recorded", self.accepted.id)
+                # Nothing was decided: no door without its event. The person is decided afresh.
+                self.tracker.forget()
+                await self._error(
+                    "not_recorded",
+                    "This passage could not be recorded, so the door stays shut. "
+                    "Please step up again.",
+                    frame=frame,
+                )
+                continue
             if isinstance(record, Refusal):
                 await self._refuse(record)
                 return
@@ -214,6 +230,26 @@ class KioskConsumer(AsyncWebsocketConsumer):
             # The person at the door hears first; the status pages after.
             await activity_publish(event_update(record.event))
 
+    async def _record(self, agreement: Agreement) -> PassageRecord | Refusal:
+        """The passage recorded, tried again while the database is away for a moment (a
+        restart, a failover); raises DatabaseError when it stays away."""
+        for wait in (*RECORD_RETRY_SECONDS, None):
+            try:
+                return await database_sync_to_async(passage_record, thread_sensitive=False)(
+                    kiosk_id=self.accepted.id, agreement=agreement
+                )
+            except DatabaseError as error:
+                if wait is None:
+                    raise
+                logger.warning(
+                    "Kiosk %s: recording a passage failed (%s); trying again in %s s",
+                    self.accepted.id,
+                    error,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
     async def _close_when_silent(self) -> None:
         timeout = settings.KIOSK_IDLE_TIMEOUT_SECONDS
         while not self.closed:
@@ -226,7 +262,10 @@ class KioskConsumer(AsyncWebsocketConsumer):
 
     async def _seen(self, now: float) -> None:
         self.last_seen_write = now
-        await database_sync_to_async(kiosk_seen)(kiosk_id=self.accepted.id)
+        try:
+            await database_sync_to_async(kiosk_seen)(kiosk_id=self.accepted.id)
+        except DatabaseError as error:  # "last seen" can wait; the kiosk keeps deciding
+            logger.warning("Kiosk %s: last seen not written: %s", self.accepted.id, error)
         await activity_publish(
             kiosk_update(self.accepted.id, self.accepted.gate_id, KioskState.ONLINE)
         )

@@ -165,6 +165,11 @@ class PassageTracker:
         self._before = None
         return _agreement(agreeing)
 
+    def forget(self) -> None:
+        """Forget the passage in progress (its decision could not be recorded): the next
+        frames start a new one."""
+        self._end_passage()
+
     def _evidence_holds(self, sighting: Sighting) -> bool:
         """Whether the window's frames, taken together, pass the threshold for the person
         this frame names (always true for "unknown" and "several")."""

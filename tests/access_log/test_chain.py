@@ -2,7 +2,6 @@
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from django.db import connection, transaction
 from recognition.access_log.chain import audit_chain_verify, door_actuation_record
 from recognition.models import AccessEvent, AppendOnlyError, AuditChainHead, DoorActuation
 from tests.factories import GateFactory, PersonFactory, access_event
+from tests.processes import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,10 +101,11 @@ def test_an_event_inserted_in_the_middle_is_caught(events):
     raw(
         "INSERT INTO recognition_accessevent (sequence, entry_hash, occurred_at, kiosk_name, "
         "gate_name, site_name, person_name, granted, reason, rule_name, model_name, frames, "
-        "snapshot_sha256) VALUES (3, %s, %s, 'Tablet', 'Main', '', 'Mallory', 1, 'granted', '', "
-        "'', 2, '')",
+        "snapshot_sha256) VALUES (3, %s, %s, 'Tablet', 'Main', '', 'Mallory', %s, 'granted', "
+        "'', '', 2, '')",
         events[2].entry_hash,
         events[2].occurred_at,
+        True,
     )
     report = audit_chain_verify()
     assert not report.ok and report.first_bad_sequence == 3
@@ -115,10 +116,11 @@ def test_an_event_appended_behind_the_applications_back_is_caught(events):
     raw(
         "INSERT INTO recognition_accessevent (sequence, entry_hash, occurred_at, kiosk_name, "
         "gate_name, site_name, person_name, granted, reason, rule_name, model_name, frames, "
-        "snapshot_sha256) VALUES (7, %s, %s, 'Tablet', 'Main', '', 'Mallory', 1, 'granted', '', "
-        "'', 2, '')",
+        "snapshot_sha256) VALUES (7, %s, %s, 'Tablet', 'Main', '', 'Mallory', %s, 'granted', "
+        "'', '', 2, '')",
         "f" * 64,
         events[-1].occurred_at,
+        True,
     )
     report = audit_chain_verify()
     assert not report.ok and report.first_bad_sequence == 7
@@ -128,7 +130,7 @@ def test_a_changed_door_result_is_caught(events):
     door = door_actuation_record(
         event=events[0], opened=False, detail="HTTP 500", at=events[0].occurred_at
     )
-    raw("UPDATE recognition_dooractuation SET opened = 1 WHERE id = %s", door.pk)
+    raw("UPDATE recognition_dooractuation SET opened = %s WHERE id = %s", True, door.pk)
     report = audit_chain_verify()
     assert not report.ok and "door result" in report.problem
     assert verify()[0] == 1
@@ -176,12 +178,9 @@ for _ in range(int(sys.argv[1])):
 def test_writers_in_several_processes_keep_the_chain_whole(tmp_path):
     """GIVEN one SQLite file and four processes appending at once
     THEN every event is numbered once, without gaps, and the chain verifies."""
-    env = {
-        **os.environ,
-        "ACCESSPORTAL_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "accessportal.settings",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = process_env(
+        tmp_path, DJANGO_SETTINGS_MODULE="accessportal.settings", PYTHONPATH=str(ROOT)
+    )
 
     def manage(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -14,14 +14,16 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.urls import reverse
 
 from accessportal.asgi import application
 from gates.doors import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from recognition.access_log.chain import audit_chain_verify
 from recognition.faces import enrolment
-from recognition.kiosks import pairing
+from recognition.kiosks import consumer, pairing
 from recognition.kiosks.consumer import KioskConsumer
+from recognition.kiosks.recording import passage_record
 from recognition.models import AccessEvent, Kiosk
 from tests.camera import camera_jpeg
 from tests.conftest import FACES, UNIT
@@ -356,6 +358,67 @@ def test_a_stranger_is_denied_as_unknown(people_and_gate, settings):
     assert event.person is None and not event.granted
     assert event.distance > settings.FACE_MATCH_THRESHOLD
     assert not hasattr(event, "door")  # nothing fired
+
+
+class DatabaseAway:
+    """passage_record while the database is away for the first ``failures`` calls."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.calls = failures, 0
+
+    def __call__(self, **facts):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise OperationalError("the connection is closed")
+        return passage_record(**facts)
+
+
+def test_a_passage_is_recorded_once_the_database_is_back(people_and_gate, monkeypatch):
+    """GIVEN the database away for two tries (a restart) WHEN Ada steps up THEN she is
+    granted once it is back: one event, the door fired once."""
+    _, gate = people_and_gate
+    _, credential = paired(gate)
+    away = DatabaseAway(failures=2)
+    monkeypatch.setattr(consumer, "passage_record", away)
+    monkeypatch.setattr(consumer, "RECORD_RETRY_SECONDS", (0.01, 0.01, 0.01))
+
+    decision = decision_for(credential, camera_jpeg(UNIT / "img6.jpg"))
+    assert away.calls == 3
+    assert decision["state"] == "granted" and decision["door"] == "opened"
+    event = AccessEvent.objects.get()
+    assert event.granted and event.door.opened
+
+
+def test_a_passage_that_cannot_be_recorded_is_told_and_opens_nothing(people_and_gate, monkeypatch):
+    """GIVEN the database away for longer than the retries WHEN Ada steps up THEN the kiosk
+    is told the passage was not recorded and nothing opens; when it is back, she is decided
+    afresh without having to step away."""
+    _, gate = people_and_gate
+    _, credential = paired(gate)
+    away = DatabaseAway(failures=4)
+    monkeypatch.setattr(consumer, "passage_record", away)
+    monkeypatch.setattr(consumer, "RECORD_RETRY_SECONDS", (0.01, 0.01, 0.01))
+    ada = camera_jpeg(UNIT / "img6.jpg")
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        replies = []
+        while not any(r.get("code") == "not_recorded" for r in replies):
+            await socket.send_to(bytes_data=ada)
+            replies.append(await socket.receive_json_from(timeout=20))
+            assert len(replies) < 20, replies
+        failed = next(r for r in replies if r.get("code") == "not_recorded")
+        _, decision = await frames_until_decision(socket, ada)
+        await socket.disconnect()
+        return replies, failed, decision
+
+    replies, failed, decision = run(scenario)
+    assert failed["type"] == "error" and "door stays shut" in failed["message"]
+    assert not [r for r in replies if r["type"] == "decision"]
+    assert away.calls == 5
+    assert decision["state"] == "granted"
+    assert AccessEvent.objects.count() == 1
 
 
 def test_two_people_at_once_are_asked_to_step_up_one_at_a_time(people_and_gate):
