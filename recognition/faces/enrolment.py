@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 from dataclasses import dataclass
 from functools import partial
 
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from people.models import Person
 from recognition.faces.crypto import embedding_encrypt
@@ -19,6 +21,8 @@ from recognition.faces.engine import FaceEngine, FaceReading, ImageError, get_en
 from recognition.faces.gallery import Match
 from recognition.faces.identification import gallery_for
 from recognition.models import FacePhoto
+
+logger = logging.getLogger(__name__)
 
 # Quality gates for enrolment photos (bench/openset.py measures them on lfw-dev). A second
 # face must be well smaller than the subject (a bystander), or, in a photo, clearly further
@@ -94,11 +98,21 @@ def enrolment_rejection(reading: FaceReading, *, min_face_px: int) -> Rejection 
     return None
 
 
-def face_photo_queue(*, photo: FacePhoto) -> None:
-    """Queue a saved photo's enrolment for when the transaction that saved it commits."""
+def _enrolment_send(photo_id: int) -> None:
+    """Send one photo's enrolment to the workers. When the broker is away the photo stays
+    pending (it is saved already) and Celery beat queues it again once it has waited
+    REQUEUE_AFTER_MINUTES (``face_photos_reenroll_stale``): the upload still succeeds."""
     from recognition.faces.tasks import enroll_face_photo
 
-    transaction.on_commit(lambda: enroll_face_photo.delay(photo.pk))
+    try:
+        enroll_face_photo.delay(photo_id)
+    except (BrokerError, OSError) as error:
+        logger.warning("Face photo %s stays pending, not queued: %s", photo_id, error)
+
+
+def face_photo_queue(*, photo: FacePhoto) -> None:
+    """Queue a saved photo's enrolment for when the transaction that saved it commits."""
+    transaction.on_commit(partial(_enrolment_send, photo.pk))
 
 
 def face_photo_store(*, person: Person, image: File) -> FacePhoto:
@@ -185,8 +199,6 @@ def face_photos_reenroll(*, model_name: str, stuck_after: dt.timedelta | None = 
     ``stuck_after``, photos already waiting are left alone unless they have waited that long
     (their task was lost), so that a periodic check queues each photo once.
     """
-    from recognition.faces.tasks import enroll_face_photo
-
     now = timezone.now()
     stale = FacePhoto.objects.exclude(model_name=model_name)
     if stuck_after is not None:
@@ -197,7 +209,7 @@ def face_photos_reenroll(*, model_name: str, stuck_after: dt.timedelta | None = 
         status=FacePhoto.Status.PENDING, updated_at=now
     )
     for photo_id in photo_ids:
-        transaction.on_commit(partial(enroll_face_photo.delay, photo_id))
+        transaction.on_commit(partial(_enrolment_send, photo_id))
     return len(photo_ids)
 
 

@@ -521,3 +521,38 @@ def test_api_upload_refused_by_the_service_is_a_field_error(manager, settings):
     assert response.status_code == 400
     assert "limit" in str(response.data["image"])
     assert not FacePhoto.objects.exists()
+
+
+def test_an_upload_while_the_broker_is_away_is_kept_and_queued_again_later(
+    manager, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    """GIVEN the broker away WHEN a manager uploads a face photo THEN the upload succeeds, the
+    photo waits as pending, and Celery beat's check queues it once the wait has run out."""
+    from kombu.exceptions import OperationalError
+
+    from recognition.faces import tasks
+    from tests.conftest import token_client
+
+    settings.MEDIA_ROOT = tmp_path
+    sent: list[int] = []
+
+    def broker_away(photo_id: int) -> None:
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.enroll_face_photo, "delay", broker_away)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(manager).post(
+            "/api/face-photos/",
+            {"person": PersonFactory().pk, "image": upload("img2.jpg")},
+            format="multipart",
+        )
+    assert response.status_code == 201 and response.data["status"] == "pending"
+    photo = FacePhoto.objects.get()
+
+    monkeypatch.setattr(tasks.enroll_face_photo, "delay", sent.append)  # the broker is back
+    FacePhoto.objects.filter(pk=photo.pk).update(
+        updated_at=timezone.now() - dt.timedelta(minutes=tasks.REQUEUE_AFTER_MINUTES + 1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.face_photos_reenroll_stale()
+    assert sent == [photo.pk]
