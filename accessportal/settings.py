@@ -157,7 +157,12 @@ elif CHANNEL_LAYER_URL.startswith(("redis://", "rediss://")):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHANNEL_LAYER_URL]},
+            "CONFIG": {
+                "hosts": [CHANNEL_LAYER_URL],
+                # A status page joins its group once, when it connects, and may stay open for
+                # days; channels-redis drops a group's members after a day by default.
+                "group_expiry": env_int("CHANNEL_GROUP_EXPIRY_SECONDS", 7 * 86400, minimum=3600),
+            },
         }
     }
 else:

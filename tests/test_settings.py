@@ -150,3 +150,26 @@ def test_biometric_keys_that_are_not_fernet_keys_stop_the_start_up_check(tmp_pat
 def test_a_cache_that_is_neither_local_nor_redis_is_refused(tmp_path):
     code, output = manage_check_in_a_new_process(tmp_path, CACHE_URL="memcached://cache:11211")
     assert code != 0 and "ACCESSPORTAL_CACHE_URL='memcached://cache:11211'" in output
+
+
+def test_with_redis_a_status_page_stays_in_its_group_for_days(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCESSPORTAL_")}
+    env |= {
+        "ACCESSPORTAL_DATA_DIR": str(tmp_path),
+        "ACCESSPORTAL_CHANNEL_LAYER_URL": "redis://127.0.0.1:6379/0",
+    }
+    code = "import accessportal.settings as s; print(s.CHANNEL_LAYERS['default']['CONFIG'])"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "'group_expiry': 604800" in done.stdout
