@@ -33,8 +33,8 @@ class RoleModelPermissions(permissions.DjangoModelPermissions):
 
 
 class TokenRequestThrottle(throttling.SimpleRateThrottle):
-    """Token requests per client address (``ACCESSPORTAL_API_TOKEN_RATE``), signed in or not:
-    guessing passwords through the API is as slow as through the login page allows."""
+    """Token requests per client address (``ACCESSPORTAL_API_TOKEN_RATE``), signed in or not,
+    so that passwords cannot be guessed through the API at speed."""
 
     scope = "token"
 

@@ -8,30 +8,24 @@ in: a site's (``Site.timezone``) or the server's (``ACCESSPORTAL_TIME_ZONE``).
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from zoneinfo import ZoneInfo
-
-
-@cache
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
 
 
 def local_wall_time(at: dt.datetime, zone_name: str) -> dt.datetime:
     """The naive wall-clock time in ``zone_name`` for the aware instant ``at``."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("The instant must be timezone-aware.")
-    return at.astimezone(zone(zone_name)).replace(tzinfo=None)
+    return at.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
 
 
 def day_start(day: dt.date, zone_name: str) -> dt.datetime:
     """The instant ``day`` starts at in ``zone_name`` (its local midnight)."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=zone(zone_name))
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(zone_name))
 
 
 def local_day(at: dt.datetime, zone_name: str) -> dt.date:
     """The day it is in ``zone_name`` at the aware instant ``at``."""
-    return at.astimezone(zone(zone_name)).date()
+    return at.astimezone(ZoneInfo(zone_name)).date()
 
 
 def today_start(now: dt.datetime, zone_name: str) -> dt.datetime:

@@ -221,8 +221,9 @@ class GateWeek:
         for day, slots in self.days:
             start = None
             for index, slot in enumerate([*slots, None]):
-                granted = slot is not None and slot.decision is not None and slot.decision.granted
-                rule = slot.decision.rule_id if granted and slot and slot.decision else None
+                decision = slot.decision if slot is not None else None
+                granted = decision is not None and decision.granted
+                rule = decision.rule_id if decision is not None and granted else None
                 if start is not None and (not granted or rule != start[1]):
                     end = None if index == len(slots) else _slot_time(index)
                     found.append(OpenSpan(day, _slot_time(start[0]), end, start[1]))

@@ -60,16 +60,17 @@ def _database_for_processes() -> str | None:
     return throwaway_database_url(url, name)
 
 
-def process_env(data_dir: Path, **variables: str) -> dict[str, str]:
+def process_env(data_dir: Path, *, database: bool = True, **variables: str) -> dict[str, str]:
     """The environment for a product process a test starts: the data folder ``data_dir``, a
-    test database (see above), the in-memory channel layer and the folder broker unless the
-    test names others in ``variables``."""
+    test database (see above; with ``database=False`` SQLite in the folder, for tools that
+    write nothing), the in-memory channel layer and the folder broker unless the test names
+    others in ``variables``."""
     env = {k: v for k, v in os.environ.items() if k not in SHARED_STATE}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env["ACCESSPORTAL_DATA_DIR"] = str(data_dir)
-    database = _database_for_processes()
-    if database:
-        env["ACCESSPORTAL_DATABASE_URL"] = database
+    url = _database_for_processes() if database else None
+    if url:
+        env["ACCESSPORTAL_DATABASE_URL"] = url
     env.update(variables)
     return env
 

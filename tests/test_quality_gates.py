@@ -16,7 +16,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env=process_env(ROOT / "var" / "quality-gates", **(env or {})),
+        # Lint, types and Django's checks: no database of their own is needed.
+        env=process_env(ROOT / "var" / "quality-gates", database=False, **(env or {})),
         timeout=300,
         check=False,
     )

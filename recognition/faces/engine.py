@@ -311,7 +311,8 @@ class FaceEngine:
         timed = partial(_timed, timings)
         image = timed("decode", lambda: decode_image(data))
         with self._lock:
-            if presence is not None and presence.size is not None:
+            if presence is not None:
+                assert presence.size is not None  # detect_faces always says what it looked at
                 faces = _rescaled(presence.faces, presence.size, image)
             else:
                 faces = timed("detect", lambda: self.detect(image, photo=photo))

@@ -212,9 +212,13 @@ class KioskConsumer(AsyncWebsocketConsumer):
                 await self._refuse(record)
                 return
             # The event is committed; only now is the door of a granted passage fired.
-            opened = await database_sync_to_async(passage_door_open, thread_sensitive=False)(record)
+            door_result = await database_sync_to_async(passage_door_open, thread_sensitive=False)(
+                record
+            )
             decision = record.decision
-            door = door_outcome(granted=decision.granted, opened=opened and opened.opened)
+            door = door_outcome(
+                granted=decision.granted, opened=door_result.opened if door_result else None
+            )
             await self._send_json(
                 {
                     "type": MessageType.DECISION,
@@ -233,14 +237,11 @@ class KioskConsumer(AsyncWebsocketConsumer):
     async def _record(self, agreement: Agreement) -> PassageRecord | Refusal:
         """The passage recorded, tried again while the database is away for a moment (a
         restart, a failover); raises DatabaseError when it stays away."""
-        for wait in (*RECORD_RETRY_SECONDS, None):
+        record = database_sync_to_async(passage_record, thread_sensitive=False)
+        for wait in RECORD_RETRY_SECONDS:
             try:
-                return await database_sync_to_async(passage_record, thread_sensitive=False)(
-                    kiosk_id=self.accepted.id, agreement=agreement
-                )
+                return await record(kiosk_id=self.accepted.id, agreement=agreement)
             except DatabaseError as error:
-                if wait is None:
-                    raise
                 logger.warning(
                     "Kiosk %s: recording a passage failed (%s); trying again in %s s",
                     self.accepted.id,
@@ -248,7 +249,7 @@ class KioskConsumer(AsyncWebsocketConsumer):
                     wait,
                 )
                 await asyncio.sleep(wait)
-        raise AssertionError("unreachable")
+        return await record(kiosk_id=self.accepted.id, agreement=agreement)  # the last try
 
     async def _close_when_silent(self) -> None:
         timeout = settings.KIOSK_IDLE_TIMEOUT_SECONDS

@@ -48,15 +48,20 @@ class Backoff:
 RECONNECT = Backoff()
 
 
+def reconnect_protocol() -> dict[str, float]:
+    """The back-off as a page's script reads it (the kiosk's and the status page's)."""
+    return {
+        "firstSeconds": RECONNECT.first_seconds,
+        "maxSeconds": RECONNECT.max_seconds,
+        "jitter": RECONNECT.jitter,
+    }
+
+
 def page_protocol() -> dict[str, Any]:
-    """The tables as a page's script reads them."""
+    """The tables as the kiosk page's script reads them."""
     return {
         "closeCodes": {code.name: code.value for code in CloseCode},
         "refusals": [code.value for code in REFUSALS],
         "messageTypes": {kind.name: kind.value for kind in MessageType},
-        "reconnect": {
-            "firstSeconds": RECONNECT.first_seconds,
-            "maxSeconds": RECONNECT.max_seconds,
-            "jitter": RECONNECT.jitter,
-        },
+        "reconnect": reconnect_protocol(),
     }

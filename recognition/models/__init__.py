@@ -1,4 +1,5 @@
-"""Every table of the recognition app, one module per room (``recognition.<room>``)."""
+"""Every table of the recognition app, one module per room (``recognition.models.<room>``),
+all importable from here."""
 
 from recognition.models.access_log import (
     AccessEvent,

@@ -127,10 +127,6 @@ def report_export_create(
     return export
 
 
-def _progress(rows: QuerySet[ReportExport], done: int) -> None:
-    rows.update(rows_done=done)
-
-
 def report_export_run(*, export_id: int) -> None:
     """Produce the export's file, noting progress on its row as batches are written. A
     failure is recorded on the row (and no half-written file is kept)."""
@@ -155,7 +151,7 @@ def report_export_run(*, export_id: int) -> None:
                 path,
                 title=report_title(selection.description),
                 subtitle=f"{total} events. Produced {timezone.localtime():%Y-%m-%d %H:%M %Z}.",
-                on_batch=lambda done: _progress(rows, done),
+                on_batch=lambda done: rows.update(rows_done=done),
             )
             with path.open("rb") as handle:
                 export.file.save(path.name, File(handle), save=False)

@@ -4,18 +4,18 @@ gate and day, denials by reason, people denied repeatedly, first and last entrie
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 
-from gates.local_time import zone
 from recognition.models import AccessEvent
 
 
 def _day():
     # The server's zone (ACCESSPORTAL_TIME_ZONE), as the report's day filters read days.
-    return TruncDate("occurred_at", tzinfo=zone(settings.TIME_ZONE))
+    return TruncDate("occurred_at", tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def access_counts(events: QuerySet[AccessEvent]) -> dict[str, int]:

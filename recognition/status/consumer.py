@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from recognition.kiosks.activity import ACTIVITY_GROUP
-from recognition.kiosks.protocol import page_protocol
+from recognition.kiosks.protocol import reconnect_protocol
 
 
 class StatusCloseCode(enum.IntEnum):
@@ -22,7 +22,7 @@ def status_page_protocol() -> dict[str, Any]:
     """What the status page's script needs to know of its socket."""
     return {
         "closeCodes": {code.name: code.value for code in StatusCloseCode},
-        "reconnect": page_protocol()["reconnect"],
+        "reconnect": reconnect_protocol(),
     }
 
 
