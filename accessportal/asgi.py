@@ -10,8 +10,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from accessportal.routing import websocket_urlpatterns  # noqa: E402
+from recognition.kiosks.analyzers import get_analyzer  # noqa: E402
+
+if settings.KIOSK_WARM_AT_START:
+    get_analyzer()  # its engines load in the background; /healthz is ready once they are
 
 application = ProtocolTypeRouter(
     {

@@ -238,7 +238,7 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live)?$"]
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
@@ -498,6 +498,10 @@ if KIOSK_FRAME_ANALYZER.startswith("recognition.analyzers."):
     # The analysers lived there until the app was split into rooms: that value keeps working.
     KIOSK_FRAME_ANALYZER = "recognition.kiosks." + KIOSK_FRAME_ANALYZER.removeprefix("recognition.")
 KIOSK_ANALYZER_WORKERS = env_int("KIOSK_ANALYZER_WORKERS", 2, minimum=1)
+# A web process builds its analyser, and loads its face engines, as it starts; /healthz says
+# "not ready" until they are loaded. Off: loaded on the first frame (a process that serves
+# no kiosks then never loads them).
+KIOSK_WARM_AT_START = env_bool("KIOSK_WARM_AT_START", True)
 
 # --- Door outputs ---------------------------------------------------------------------------
 # The kinds of door output a gate can use. Integrators add theirs here (dotted class paths).

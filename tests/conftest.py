@@ -104,9 +104,9 @@ def face_engine(face_models_dir):
     from recognition.faces import engine as engine_module
 
     engine = engine_module.FaceEngine(engine_module.EngineConfig(models_dir=face_models_dir))
-    engine_module._engine = engine
+    engine_module.engine_swap(engine)
     yield engine
-    engine_module._engine = None
+    engine_module.engine_swap(None)
 
 
 @pytest.fixture

@@ -110,6 +110,7 @@ class Server:
     """Daphne serving the product from its own data folder, as in production."""
 
     def __init__(self, data_dir: Path, models_dir: Path | None = None):
+        """Without ``models_dir`` it serves pages only: no face engine is loaded."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = process_env(
@@ -117,6 +118,7 @@ class Server:
             ACCESSPORTAL_FACE_MODELS_DIR=str(models_dir or data_dir / "models"),
             ACCESSPORTAL_KIOSK_PUBLIC_URL=self.url,
             ACCESSPORTAL_KIOSK_RESULT_SECONDS="2",
+            ACCESSPORTAL_KIOSK_WARM_AT_START="true" if models_dir else "false",
         )
         self.log = data_dir / "daphne.log"
         self.process = None

@@ -6,6 +6,7 @@ honcho), THEN HTTP, static files and the admin answer, and a task sent to the br
 consumed by the real worker process.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -78,11 +79,13 @@ def test_serve_starts_web_and_worker(tmp_path):
         script_stop(process)
 
 
-def test_the_production_start_migrates_nothing_and_loads_no_demo_users(tmp_path):
+def test_the_production_start_migrates_nothing_and_loads_no_demo_users(tmp_path, face_models_dir):
     """GIVEN a new database WHEN scripts/run starts THEN it refuses, naming the migration step;
-    once migrated, it serves with no user in the database (no demo accounts)."""
+    once migrated, it serves with no user in the database (no demo accounts), and says it is
+    ready only once its face engine is loaded."""
     port = free_port()
     env = script_env(tmp_path, port)
+    env["ACCESSPORTAL_FACE_MODELS_DIR"] = str(face_models_dir)
 
     def command(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -101,6 +104,12 @@ def test_the_production_start_migrates_nothing_and_loads_no_demo_users(tmp_path)
     process = script_start(["run", "web"], env, log)
     try:
         wait_for(lambda: get(f"http://127.0.0.1:{port}/healthz")[0] == 200, 120, "the web process")
+        ready = json.loads(get(f"http://127.0.0.1:{port}/healthz")[1])
+        assert ready == {
+            "status": "ready",
+            "checks": {"database": "ok", "channel_layer": "ok", "broker": "ok", "engine": "loaded"},
+        }
+        assert "Health:" not in log.read_text()  # no check failed on the way
         users = "from django.contrib.auth.models import User; print(User.objects.count())"
         assert manage("shell", "-v0", "-c", users).strip() == "0"
         assert "worker" not in log.read_text()  # only the process asked for

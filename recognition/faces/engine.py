@@ -429,3 +429,11 @@ def get_engine() -> FaceEngine:
             if _engine is None:
                 _engine = FaceEngine(EngineConfig.from_settings())
     return _engine
+
+
+def engine_swap(engine: FaceEngine | None) -> None:
+    """Make ``engine`` the process's engine (None: build one afresh on next use), after any
+    build in progress, which would otherwise replace it when it ends."""
+    global _engine
+    with _engine_lock:
+        _engine = engine

@@ -7,9 +7,11 @@ functions before Django is set up, and sets it up in :func:`start`.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 
-def start() -> None:
+def start(loaded: Any) -> None:
+    """Set up Django and load the engine; then say so on the ``loaded`` queue."""
     import cv2
     import django
 
@@ -22,6 +24,7 @@ def start() -> None:
     from recognition.faces.engine import get_engine
 
     get_engine()  # loaded before the first frame, not during it
+    loaded.put(os.getpid())
 
 
 def ready() -> None:

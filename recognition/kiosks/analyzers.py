@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import queue
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
@@ -33,7 +35,30 @@ from recognition.kiosks.passages import STILL_OVERLAP, Box, Seen, Sighting, over
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Readiness:
+    """Whether an analyser can take frames at full speed now: its engines are loaded."""
+
+    ready: bool
+    detail: str  # "loaded", "loading", or why loading failed
+
+
+def warming_readiness(warming: list[Future]) -> Readiness:
+    """The readiness of an analyser whose engines load in ``warming``."""
+    if not all(future.done() for future in warming):
+        return Readiness(False, "loading")
+    for future in warming:
+        error = future.exception()
+        if error is not None:
+            return Readiness(False, f"failed to load: {error}")
+    return Readiness(True, "loaded")
+
+
 class FrameAnalyzer(Protocol):
+    def readiness(self) -> Readiness:
+        """Whether the engines are loaded; building the analyser starts loading them."""
+        ...
+
     async def analyze(
         self,
         data: bytes,
@@ -109,7 +134,11 @@ class _PoolAnalyzer:
     never waits for the engine."""
 
     _pool: Executor
+    _warming: list[Future]
     _function = staticmethod(frame_sighting)
+
+    def readiness(self) -> Readiness:
+        return warming_readiness(self._warming)
 
     async def analyze(
         self,
@@ -138,6 +167,7 @@ class EmbeddedAnalyzer(_PoolAnalyzer):
         self._pool = ThreadPoolExecutor(
             max_workers=settings.KIOSK_ANALYZER_WORKERS, thread_name_prefix="frame-analyzer"
         )
+        self._warming = [self._pool.submit(get_engine)]  # loaded before the first frame
 
 
 class ProcessPoolAnalyzer(_PoolAnalyzer):
@@ -151,18 +181,38 @@ class ProcessPoolAnalyzer(_PoolAnalyzer):
     def __init__(self) -> None:
         self._pool = self._start()
 
-    @staticmethod
-    def _start() -> ProcessPoolExecutor:
+    def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        self._loaded: Any = context.Queue()  # each process says here that its engine is loaded
+        self._loaded_count = 0
         pool = ProcessPoolExecutor(
             max_workers=settings.KIOSK_ANALYZER_WORKERS,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=analyzer_process.start,
+            initargs=(self._loaded,),
         )
         # The pool starts a process only when no idle one is left: with every worker asked
-        # at once, all start now, each loading its engine before the first frame.
-        for _ in range(settings.KIOSK_ANALYZER_WORKERS):
-            pool.submit(analyzer_process.ready)
+        # at once, all start now, each loading its engine before the first frame. A process
+        # whose engine fails to load breaks these futures.
+        self._warming = [
+            pool.submit(analyzer_process.ready) for _ in range(settings.KIOSK_ANALYZER_WORKERS)
+        ]
         return pool
+
+    def readiness(self) -> Readiness:
+        failed = warming_readiness([f for f in self._warming if f.done()])
+        if not failed.ready:
+            return failed
+        while True:
+            try:
+                self._loaded.get_nowait()
+            except queue.Empty:
+                break
+            self._loaded_count += 1
+        workers = settings.KIOSK_ANALYZER_WORKERS
+        if self._loaded_count < workers:
+            return Readiness(False, f"loading ({self._loaded_count} of {workers} processes)")
+        return Readiness(True, "loaded")
 
     async def analyze(self, data: bytes, **options: Any) -> Sighting:
         pool = self._pool
@@ -179,7 +229,16 @@ class ProcessPoolAnalyzer(_PoolAnalyzer):
 _analyzers: dict[str, FrameAnalyzer] = {}
 
 
+def analyzer_readiness() -> Readiness | None:
+    """The readiness of this process's analyser; None while none was built."""
+    analyzer = _analyzers.get(settings.KIOSK_FRAME_ANALYZER)
+    return analyzer.readiness() if analyzer is not None else None
+
+
 def get_analyzer() -> FrameAnalyzer:
+    """The process's analyser (``KIOSK_FRAME_ANALYZER``), built on first use. Building it
+    starts loading its engines in the background: a web process asks at start
+    (``accessportal.asgi``), so that the first person at a door does not wait for them."""
     path = settings.KIOSK_FRAME_ANALYZER
     if path not in _analyzers:
         _analyzers[path] = import_string(path)()

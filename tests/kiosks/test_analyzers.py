@@ -5,10 +5,16 @@ import asyncio
 import pytest
 
 from recognition.faces.engine import ImageError
-from recognition.kiosks.analyzers import EmbeddedAnalyzer, ProcessPoolAnalyzer, frame_sighting
+from recognition.kiosks.analyzers import (
+    EmbeddedAnalyzer,
+    ProcessPoolAnalyzer,
+    Readiness,
+    frame_sighting,
+)
 from recognition.kiosks.passages import Seen
 from tests.camera import camera_jpeg
 from tests.conftest import UNIT
+from tests.processes import wait_for
 
 FACE = camera_jpeg(UNIT / "img6.jpg")
 EMPTY = camera_jpeg(None)
@@ -52,11 +58,27 @@ def test_thread_and_process_pools_see_the_same(settings, monkeypatch, face_engin
     in_threads = sightings(EmbeddedAnalyzer(), face_box)
     pool = ProcessPoolAnalyzer()
     try:
+        # Building the pool starts its process, which says when its engine is loaded.
+        assert pool.readiness() == Readiness(False, "loading (0 of 1 processes)")
+        wait_for(lambda: pool.readiness().ready, 120, "the worker's engine")
         in_processes = sightings(pool, face_box)
     finally:
         pool._pool.shutdown()
     assert [s.seen for s in in_threads] == [Seen.UNUSABLE, Seen.NOTHING]
     assert in_processes == in_threads
+
+
+def test_a_pool_whose_engine_cannot_load_says_so(settings, monkeypatch, tmp_path):
+    settings.KIOSK_ANALYZER_WORKERS = 1
+    monkeypatch.setenv("ACCESSPORTAL_FACE_MODELS_DIR", str(tmp_path))  # no models there
+    pool = ProcessPoolAnalyzer()
+    try:
+        wait_for(lambda: pool.readiness().detail != "loading (0 of 1 processes)", 120, "the pool")
+        readiness = pool.readiness()
+    finally:
+        pool._pool.shutdown()
+    assert not readiness.ready
+    assert readiness.detail.startswith("failed to load: ")
 
 
 def test_unreadable_frames_raise_the_image_error(face_engine):
