@@ -488,6 +488,9 @@ KIOSK_LEAVE_SECONDS = env_float("KIOSK_LEAVE_SECONDS", 1.5, minimum=0.1, maximum
 # While a passage is decided, a face is identified again when it moves or reappears, and at
 # least this often, so that the next person in a queue gets a passage of their own.
 KIOSK_RECHECK_SECONDS = env_float("KIOSK_RECHECK_SECONDS", 3.0, minimum=0.1, maximum=60)
+# A kiosk that connects again (its socket dropped, its web process died) carries on a passage
+# decided this recently: the person still in front of it is not decided, or let in, twice.
+KIOSK_RESUME_SECONDS = env_float("KIOSK_RESUME_SECONDS", 30.0, minimum=0, maximum=600)
 # Where frames are analysed: in this process on a thread pool (the default),
 # "recognition.kiosks.analyzers.ProcessPoolAnalyzer" (one engine per worker process: every core
 # works, each process holds its own models), or any class with the same interface.

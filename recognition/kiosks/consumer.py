@@ -45,7 +45,12 @@ from recognition.kiosks.pairing import (
 from recognition.kiosks.passages import Agreement, kiosk_passage_tracker
 from recognition.kiosks.protocol import CloseCode, MessageType
 from recognition.kiosks.rate_limit import MessageRate
-from recognition.kiosks.recording import PassageRecord, passage_door_open, passage_record
+from recognition.kiosks.recording import (
+    PassageRecord,
+    kiosk_recent_passage,
+    passage_door_open,
+    passage_record,
+)
 from recognition.models import door_outcome
 
 logger = logging.getLogger(__name__)
@@ -78,6 +83,11 @@ class KioskConsumer(AsyncWebsocketConsumer):
             return
         self.kiosk = checked
         self.tracker = kiosk_passage_tracker()
+        recent = await database_sync_to_async(kiosk_recent_passage)(
+            kiosk_id=checked.id, within_seconds=settings.KIOSK_RESUME_SECONDS
+        )
+        if recent is not None:  # this kiosk's socket was lost moments ago: carry on
+            self.tracker.resume(recent, at=self.clock())
         self.rate = MessageRate(settings.KIOSK_MAX_MESSAGES_PER_SECOND)
         self.received = self.dropped = 0
         self.waiting: tuple[int, bytes] | None = None

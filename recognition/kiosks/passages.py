@@ -165,6 +165,15 @@ class PassageTracker:
         self._before = None
         return _agreement(agreeing)
 
+    def resume(self, decided: tuple[Seen, int | None], *, at: float) -> None:
+        """Carry on a passage that an earlier connection of this kiosk decided (``decided``:
+        what it decided on; ``at``: now). The person still in front of the camera is not
+        decided again; once no face was seen for ``leave_seconds``, the passage ends."""
+        self._end_passage()
+        self.state = PassageState.DECIDED
+        self._decided = decided
+        self._last_face_at = at
+
     def forget(self) -> None:
         """Forget the passage in progress (its decision could not be recorded): the next
         frames start a new one."""

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from gates.decisions import Decision
+from gates.decisions import Decision, Reason
 from gates.doors import DoorCommand, DoorResult, door_open
 from gates.models import AccessRule, Gate
 from gates.selectors import access_decision
@@ -102,6 +102,27 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Re
         person_id=person.pk if person else None,
         first_name=person.first_name if person and decision.granted else "",
     )
+
+
+def kiosk_recent_passage(*, kiosk_id: int, within_seconds: float) -> tuple[Seen, int | None] | None:
+    """What the kiosk's latest passage was decided on, when it was recorded within the last
+    ``within_seconds``: a connection that replaces a lost one carries it on (see
+    ``PassageTracker.resume``), so that a failover does not fire the door twice."""
+    if within_seconds <= 0:
+        return None
+    since = timezone.now() - dt.timedelta(seconds=within_seconds)
+    latest = (
+        AccessEvent.objects.filter(kiosk_id=kiosk_id, occurred_at__gte=since)
+        .order_by("-sequence")
+        .values_list("person_id", "reason")
+        .first()
+    )
+    if latest is None:
+        return None
+    person_id, reason = latest
+    if reason == Reason.SEVERAL_FACES:
+        return (Seen.SEVERAL, None)
+    return (Seen.PERSON, person_id) if person_id is not None else (Seen.UNKNOWN, None)
 
 
 def passage_door_open(record: PassageRecord) -> DoorResult | None:

@@ -24,7 +24,7 @@ from recognition.faces import enrolment
 from recognition.kiosks import consumer, pairing
 from recognition.kiosks.consumer import KioskConsumer
 from recognition.kiosks.recording import passage_record
-from recognition.models import AccessEvent, Kiosk
+from recognition.models import AccessEvent, DoorActuation, Kiosk
 from tests.camera import camera_jpeg
 from tests.conftest import FACES, UNIT
 from tests.factories import AccessRuleFactory, GateFactory, PersonFactory, UserFactory
@@ -249,6 +249,9 @@ def people_and_gate(settings, tmp_path, face_engine, eager_celery):
     """Ada enrolled from two photos, allowed at the gate at any time; liveness required."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.KIOSK_LEAVE_SECONDS = 0.3
+    # Each socket in these tests is a passage of its own, however soon after the last one;
+    # test_a_kiosk_that_connects_again_carries_on_its_passage is about the opposite.
+    settings.KIOSK_RESUME_SECONDS = 0
     gate = GateFactory(name="Main entrance", liveness_required=True)
     ada = PersonFactory(first_name="Ada", last_name="Lovelace")
     for name in ("img1.jpg", "img2.jpg"):
@@ -345,6 +348,44 @@ def test_an_enrolled_person_is_granted_once_per_passage(people_and_gate, setting
     assert event.model_name == "SFace-int8bq/yunet-5pt cosine"
     assert event.site_name == gate.site.name and event.rule_name == event.rule.name
     assert audit_chain_verify().ok
+
+
+def test_a_kiosk_that_connects_again_carries_on_its_passage(
+    people_and_gate, settings, monkeypatch
+):
+    """GIVEN Ada granted at a kiosk whose socket then dies (its web process was killed)
+    WHEN the kiosk connects again, here or to another process, with Ada still in front of it
+    THEN she is not decided, nor the door fired, again; once she has left, she is."""
+    settings.KIOSK_RESUME_SECONDS = 30
+    ada, gate = people_and_gate
+    clock = SteppedClock()
+    monkeypatch.setattr(KioskConsumer, "clock", staticmethod(clock))
+    kiosk, credential = paired(gate)
+    ada_frame = camera_jpeg(UNIT / "img6.jpg")
+
+    async def scenario():
+        first = await open_socket(credential)
+        await first[0].receive_json_from()
+        _, granted = await frames_until_decision(first[0], ada_frame)
+        await first[0].disconnect()
+        # A new consumer: nothing of the first one's memory survives, as in another process.
+        again, _ = await open_socket(credential)
+        await again.receive_json_from()
+        staying = await frames_without_decision(again, ada_frame, 4)
+        await frames_without_decision(again, EMPTY_SCENE, 1)
+        clock.advance(0.4)  # longer than KIOSK_LEAVE_SECONDS: she has left
+        await frames_without_decision(again, EMPTY_SCENE, 1)
+        _, back = await frames_until_decision(again, ada_frame)
+        await again.disconnect()
+        return granted, staying, back
+
+    granted, staying, back = run(scenario)
+    assert granted["state"] == "granted" and granted["door"] == "opened"
+    assert [(m["type"], m["state"]) for m in staying] == [("frame", "decided")] * 4
+    assert back["state"] == "granted" and back["door"] == "opened"
+    events = AccessEvent.objects.order_by("sequence")
+    assert [e.pk for e in events] == [granted["event"], back["event"]]
+    assert DoorActuation.objects.count() == 2  # one per passage, none for the reconnection
 
 
 def test_a_stranger_is_denied_as_unknown(people_and_gate, settings):

@@ -190,3 +190,21 @@ def test_a_near_miss_of_someone_else_does_not_count_against_the_person_named():
     t.observe(person(0.0, distance=0.45))
     t.observe(near_miss(0.2, candidate_id=8, distance=0.9))
     assert t.observe(person(0.4, distance=0.45)).person_id == 7
+
+
+def test_a_resumed_passage_holds_its_person_and_yields_to_others():
+    """A kiosk connecting again carries on the passage its lost socket decided."""
+    t = tracker()
+    t.resume((Seen.PERSON, 7), at=10.0)
+    assert t.state is PassageState.DECIDED and t.still_box(10.0) is None  # identify the face
+    assert all(t.observe(person(10.2 + i * 0.2)) is None for i in range(5))  # still her
+    someone_else = [t.observe(person(11.4 + i * 0.2, person_id=8)) for i in range(2)]
+    assert someone_else[0] is None and someone_else[1].person_id == 8
+
+
+def test_a_resumed_passage_ends_when_nobody_is_there():
+    t = tracker(leave=1.5)
+    t.resume((Seen.PERSON, 7), at=10.0)
+    assert t.observe(nothing(11.6)) is None and t.state is PassageState.IDLE
+    t.observe(person(12.0))
+    assert t.observe(person(12.2)).person_id == 7  # back after leaving: a new passage
