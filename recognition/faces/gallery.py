@@ -21,6 +21,7 @@ switching needs no re-enrolment.
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -28,10 +29,13 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count, Max, QuerySet
 
 from recognition.faces.crypto import embedding_decrypt
 from recognition.models import FacePhoto
+
+logger = logging.getLogger(__name__)
 
 
 class MatchReason(enum.StrEnum):
@@ -260,8 +264,15 @@ class Gallery:
             interval = settings.FACE_GALLERY_CHECK_SECONDS
         now = time.monotonic()
         if now - self._checked_at >= interval:
-            self.refresh_if_changed()
             self._checked_at = now
+            try:
+                self.refresh_if_changed()
+            except DatabaseError as error:
+                if self._fingerprint is None:
+                    raise  # never loaded: nobody could be named
+                # The database is away for a moment (a restart, a failover): the people
+                # enrolled until now are still named; changes are picked up once it is back.
+                logger.warning("The gallery is not in step with the database: %s", error)
         return identify(self._data, embedding, threshold=threshold, margin=margin)
 
     def __len__(self) -> int:

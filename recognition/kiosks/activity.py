@@ -5,6 +5,7 @@ the channel layer); the status pages listen to it, and the kiosks know nothing o
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from recognition.kiosks.pairing import KioskState
 from recognition.models import AccessEvent
+
+logger = logging.getLogger(__name__)
 
 ACTIVITY_GROUP = "status"  # the channel-layer group the updates go to
 ACTIVITY_MESSAGE_TYPE = "status.update"  # the consumer method a listener gets them in
@@ -31,10 +34,15 @@ def event_summary(event: AccessEvent) -> dict[str, Any]:
 
 
 async def activity_publish(message: dict[str, Any]) -> None:
-    """Send one update to everyone listening (any process, through the channel layer)."""
-    await get_channel_layer().group_send(
-        ACTIVITY_GROUP, {"type": ACTIVITY_MESSAGE_TYPE, "update": message}
-    )
+    """Send one update to everyone listening (any process, through the channel layer). While
+    the channel layer is away (a Redis restart) the update is lost, and logged: the kiosk
+    that sent it keeps deciding, and the status pages catch up with the next updates."""
+    try:
+        await get_channel_layer().group_send(
+            ACTIVITY_GROUP, {"type": ACTIVITY_MESSAGE_TYPE, "update": message}
+        )
+    except Exception as error:  # whatever the layer's client raises: the update is lost
+        logger.warning("A %s update did not reach the status pages: %s", message["kind"], error)
 
 
 def kiosk_update(kiosk_id: int, gate_id: int, state: KioskState) -> dict[str, Any]:

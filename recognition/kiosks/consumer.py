@@ -100,6 +100,7 @@ class KioskConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(kiosk_seen)(kiosk_id=checked.id)
         await activity_publish(kiosk_update(checked.id, checked.gate_id, KioskState.ONLINE))
         self.watchdog = asyncio.create_task(self._close_when_silent())
+        logger.info("Kiosk %s connected (%s)", checked.id, checked.name)
         await self._send_json(
             {"type": MessageType.HELLO, "kiosk": checked.name, "gate": checked.gate_name}
         )
@@ -109,8 +110,12 @@ class KioskConsumer(AsyncWebsocketConsumer):
             return
         self.closed = True
         self.watchdog.cancel()
+        logger.info("Kiosk %s disconnected (%s)", self.accepted.id, code)
         # A frame being analysed finishes, and its passage is recorded, even after a close.
-        await self.channel_layer.group_discard(kiosk_group(self.accepted.id), self.channel_name)
+        try:
+            await self.channel_layer.group_discard(kiosk_group(self.accepted.id), self.channel_name)
+        except Exception as error:  # the layer is away; its group entries expire by themselves
+            logger.warning("Kiosk %s: not removed from its group: %s", self.accepted.id, error)
         if not self.replaced:
             await activity_publish(
                 kiosk_update(self.accepted.id, self.accepted.gate_id, KioskState.OFFLINE)

@@ -113,6 +113,30 @@ class TestRefresh:
             == "empty_gallery"
         )
 
+    @pytest.mark.django_db
+    def test_while_the_database_is_away_the_people_loaded_are_still_named(self, monkeypatch):
+        from django.db import OperationalError
+
+        from recognition.faces.gallery import Gallery
+        from tests.factories import PersonFactory
+
+        ada = PersonFactory()
+        self.photo(ada, [0, 0])
+        gallery = Gallery("m", check_every=0)
+        never_loaded = Gallery("m", check_every=0)
+
+        def away(self):
+            raise OperationalError("connection refused")
+
+        monkeypatch.setattr(Gallery, "refresh_if_changed", away)
+        with pytest.raises(OperationalError):  # nothing loaded yet: nobody could be named
+            never_loaded.identify(self.probe([0, 0]), threshold=0.6, margin=0.05)
+        monkeypatch.undo()
+        gallery.identify(self.probe([0, 0]), threshold=0.6, margin=0.05)  # loaded
+        monkeypatch.setattr(Gallery, "refresh_if_changed", away)
+        match = gallery.identify(self.probe([0, 0]), threshold=0.6, margin=0.05)
+        assert match.person_id == ada.pk
+
 
 @pytest.mark.django_db
 def test_changes_are_looked_for_at_most_once_per_interval(
