@@ -104,3 +104,12 @@ def test_liveness_checks_nothing_but_the_process(client, monkeypatch):
     monkeypatch.setattr(health, "_database_check", database_away)
     assert answer(client, "/healthz/live") == (200, {"status": "live"})
     assert client.post("/healthz/live").status_code == 405
+
+
+def test_a_not_ready_answer_is_not_logged_as_a_server_error(client, monkeypatch, caplog):
+    """The load balancer asks every few seconds; the checks say why once, as warnings."""
+    monkeypatch.setattr(health, "analyzer_readiness", lambda: Readiness(False, "loading"))
+    with caplog.at_level("INFO"):
+        assert client.get("/healthz").status_code == 503
+        assert client.get("/api/no-such-thing/").status_code == 404
+    assert not [r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR"]
