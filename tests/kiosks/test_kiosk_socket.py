@@ -350,17 +350,15 @@ def test_an_enrolled_person_is_granted_once_per_passage(people_and_gate, setting
     assert audit_chain_verify().ok
 
 
-def test_a_kiosk_that_connects_again_carries_on_its_passage(
-    people_and_gate, settings, monkeypatch
-):
+def test_a_kiosk_that_connects_again_carries_on_its_passage(people_and_gate, settings, monkeypatch):
     """GIVEN Ada granted at a kiosk whose socket then dies (its web process was killed)
     WHEN the kiosk connects again, here or to another process, with Ada still in front of it
     THEN she is not decided, nor the door fired, again; once she has left, she is."""
     settings.KIOSK_RESUME_SECONDS = 30
-    ada, gate = people_and_gate
+    _ada, gate = people_and_gate
     clock = SteppedClock()
     monkeypatch.setattr(KioskConsumer, "clock", staticmethod(clock))
-    kiosk, credential = paired(gate)
+    _kiosk, credential = paired(gate)
     ada_frame = camera_jpeg(UNIT / "img6.jpg")
 
     async def scenario():
