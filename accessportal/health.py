@@ -24,7 +24,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from recognition.kiosks.analyzers import analyzer_readiness
+from recognition.kiosks.analyzers import EngineState, analyzer_readiness
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class Outcome(enum.StrEnum):
     LOADED = "loaded"
     ON_FIRST_FRAME = "on_first_frame"  # not warmed at start (KIOSK_WARM_AT_START off)
     FAILED = "failed"
+    NO_ANALYSIS_WORKER = "no_analysis_worker"  # frames go to analysis workers; none is alive
 
 
 class Status(enum.StrEnum):
@@ -70,12 +71,11 @@ def engine_outcome() -> Outcome:
     readiness = analyzer_readiness()
     if readiness is None:
         return Outcome.LOADING if settings.KIOSK_WARM_AT_START else Outcome.ON_FIRST_FRAME
-    if readiness.ready:
-        return Outcome.LOADED
-    if readiness.detail.startswith("loading"):
-        return Outcome.LOADING
-    logger.error("Health: the face engine is not usable: %s", readiness.detail)
-    return Outcome.FAILED
+    if readiness.state is EngineState.FAILED:
+        logger.error("Health: the face engine is not usable: %s", readiness.detail)
+    elif readiness.state is EngineState.NO_ANALYSIS_WORKER:
+        logger.warning("Health: no analysis worker: %s", readiness.detail)
+    return Outcome(readiness.state.value)
 
 
 async def _outcome(name: str, check: Callable[[], Awaitable[None]]) -> Outcome:

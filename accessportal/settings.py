@@ -505,6 +505,12 @@ if KIOSK_FRAME_ANALYZER.startswith("recognition.analyzers."):
     # The analysers lived there until the app was split into rooms: that value keeps working.
     KIOSK_FRAME_ANALYZER = "recognition.kiosks." + KIOSK_FRAME_ANALYZER.removeprefix("recognition.")
 KIOSK_ANALYZER_WORKERS = env_int("KIOSK_ANALYZER_WORKERS", 2, minimum=1)
+# With "recognition.kiosks.analysis_service.ChannelLayerAnalyzer", frames go to analysis
+# workers (manage.py analysis_worker) through the channel layer; a frame none of them answers
+# within this many seconds is an error for the kiosk.
+KIOSK_ANALYSIS_TIMEOUT_SECONDS = env_float(
+    "KIOSK_ANALYSIS_TIMEOUT_SECONDS", 5.0, minimum=0.5, maximum=60
+)
 # A web process builds its analyser, and loads its face engines, as it starts; /healthz says
 # "not ready" until they are loaded. Off: loaded on the first frame (a process that serves
 # no kiosks then never loads them).

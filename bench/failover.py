@@ -2,7 +2,7 @@
 Celery worker and beat, on a PostgreSQL and a Redis of their own (tests/scale_out.py builds
 them, as tests/test_scale_out.py does), with a kiosk deciding throughout.
 
-    python bench/failover.py [--runs 1]
+    python bench/failover.py [--runs 1] [--analysis-workers 0]
 
 Needs Debian's postgresql, redis-server and nginx (scripts/test installs them). Prints JSON:
 for each run, how long the enrolment took through the worker; after a kill -9 of the kiosk's
@@ -45,6 +45,12 @@ def models_folder() -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--analysis-workers",
+        type=int,
+        default=0,
+        help="frames analysed by this many analysis workers (0: by the web processes)",
+    )
     args = parser.parse_args()
 
     from tests.scale_out import (
@@ -57,7 +63,11 @@ def main() -> None:
     models = models_folder()
     runs = []
     for _ in range(args.runs):
-        deployment = Deployment(Path(tempfile.mkdtemp(prefix="accessportal-failover-")), models)
+        deployment = Deployment(
+            Path(tempfile.mkdtemp(prefix="accessportal-failover-")),
+            models,
+            analysis_workers=args.analysis_workers,
+        )
         try:
             deployment.start()
             runs.append(fault_scenario(deployment))
@@ -68,6 +78,7 @@ def main() -> None:
         json.dumps(
             {
                 "web_processes": 2,
+                "analysis_workers": args.analysis_workers,
                 "redis_down_seconds": REDIS_DOWN_SECONDS,
                 "postgres_down_seconds": POSTGRES_DOWN_SECONDS,
                 "runs": runs,

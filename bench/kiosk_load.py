@@ -2,6 +2,7 @@
 at F fps for T seconds to a real Daphne process (scratch database, real face engine).
 
     python bench/kiosk_load.py [--kiosks 10] [--fps 5] [--seconds 60] [--sweep 2,4,6,8,10]
+                               [--web-processes 2] [--analysis-workers 2]
 
 Each kiosk plays visitors in turn: ``--visit`` seconds of an enrolled person's face (a photo
 that was not enrolled), then ``--gap`` seconds of an empty scene. Every frame is sent on
@@ -11,6 +12,13 @@ frame-to-decision latency, frames sent, answered and dropped (newest frame wins)
 received, events written, lost events (decisions without an event, or the reverse), errors,
 and whether the target holds (zero errors, zero lost events, p95 under 250 ms). With
 ``--sweep`` it also reports the largest kiosk count that holds it.
+
+By default one Daphne analyses frames itself (``KIOSK_FRAME_ANALYZER`` from the environment)
+on SQLite. With ``--web-processes`` above 1 or ``--analysis-workers`` above 0 it runs scaled
+out, on a PostgreSQL and a Redis of its own (tests/services.py; Debian's postgresql and
+redis-server): that many Daphnes, the kiosks spread over them in turn as a load balancer
+would, and, with ``--analysis-workers``, frames analysed by that many ``manage.py
+analysis_worker`` processes instead of inside the Daphnes.
 """
 
 from __future__ import annotations
@@ -142,9 +150,12 @@ class KioskClient:
                 self.errors.append(f"{kind}: {message}")
 
 
-async def load_run(credentials, probes, empty, *, port, fps, seconds, visit, gap) -> dict:
-    url, origin = f"ws://127.0.0.1:{port}/ws/kiosk/", f"http://127.0.0.1:{port}"
-    clients = [KioskClient(i, c, url, origin) for i, c in enumerate(credentials)]
+async def load_run(credentials, probes, empty, *, ports, fps, seconds, visit, gap) -> dict:
+    clients = []
+    for i, credential in enumerate(credentials):
+        port = ports[i % len(ports)]  # in turn, as a load balancer without stickiness would
+        url, origin = f"ws://127.0.0.1:{port}/ws/kiosk/", f"http://127.0.0.1:{port}"
+        clients.append(KioskClient(i, credential, url, origin))
     start = time.monotonic() + 1.0
     await asyncio.gather(
         *(
@@ -196,6 +207,64 @@ def summarise(result: dict, *, kiosks: int, fps: float, seconds: float, since) -
     }
 
 
+def resident_mb(pid: int) -> float | None:
+    """A process's resident memory (Linux), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    kilobytes = next(
+        int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+    )
+    return round(kilobytes / 1024)
+
+
+def event_storage() -> dict:
+    """What the access log takes on PostgreSQL: its tables with their indexes and the door
+    results, per event (a small table's pages are not full: an upper bound)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM recognition_accessevent), "
+            "pg_total_relation_size('recognition_accessevent') "
+            "+ pg_total_relation_size('recognition_dooractuation')"
+        )
+        events, size = cursor.fetchone()
+    per_event = size / events if events else None
+    return {
+        "events": events,
+        "bytes": size,
+        "bytes_per_event": round(per_event) if per_event else None,
+        "events_per_gb": int(1e9 / per_event) if per_event else None,
+    }
+
+
+def scaled_out(analysis_workers: int):
+    """A PostgreSQL and a Redis of the benchmark's own; the settings that point at them."""
+    sys.path.insert(0, str(ROOT))
+    import tempfile
+
+    from tests.services import PrivatePostgres, PrivateRedis
+
+    postgres = PrivatePostgres()
+    postgres.start()
+    postgres.create_database()
+    redis = PrivateRedis(Path(tempfile.mkdtemp(prefix="accessportal-bench-redis-")))
+    redis.start()
+    settings = {
+        "ACCESSPORTAL_DATABASE_URL": postgres.url,
+        "ACCESSPORTAL_CHANNEL_LAYER_URL": f"{redis.url}/0",
+        "ACCESSPORTAL_CELERY_BROKER_URL": f"{redis.url}/1",
+        "ACCESSPORTAL_CACHE_URL": f"{redis.url}/2",
+    }
+    if analysis_workers:
+        settings["ACCESSPORTAL_KIOSK_FRAME_ANALYZER"] = (
+            "recognition.kiosks.analysis_service.ChannelLayerAnalyzer"
+        )
+    return postgres, redis, settings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kiosks", type=int, default=10)
@@ -205,32 +274,74 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=1.0, help="seconds between visitors")
     parser.add_argument("--people", type=int, default=8)
     parser.add_argument("--sweep", default="", help="kiosk counts to try, e.g. 2,4,6,8,10")
+    parser.add_argument("--web-processes", type=int, default=1)
+    parser.add_argument("--analysis-workers", type=int, default=0)
     args = parser.parse_args()
     counts = [int(n) for n in args.sweep.split(",") if n] or [args.kiosks]
 
-    django_setup(scratch_database=True)
-    from django.conf import settings
-    from django.utils import timezone
-
-    credentials, probes = prepare(max(counts), args.people)
-    empty = camera_jpeg(None, background=GREY)
-    port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "accessportal.settings"}
-    daphne = start_logged(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APPLICATION],
-        cwd=ROOT,
-        env=env,
-        log=Path(os.environ["ACCESSPORTAL_DATA_DIR"]) / "daphne.log",
-    )
+    postgres = redis = None
+    if args.web_processes > 1 or args.analysis_workers > 0:
+        postgres, redis, shared = scaled_out(args.analysis_workers)
+        os.environ.update(shared)
+    processes = []
+    named = {}  # for their memory at the end
     try:
-        deadline = time.monotonic() + 60
-        while not healthy(f"http://127.0.0.1:{port}/healthz"):
-            if time.monotonic() > deadline:
-                raise TimeoutError("Daphne did not answer /healthz within 60 s")
-            time.sleep(0.3)
-        # Warm-up (engine and gallery load on the first frame), outside the measurement.
+        django_setup(scratch_database=True)
+        from django.conf import settings
+        from django.utils import timezone
+
+        credentials, probes = prepare(max(counts), args.people)
+        empty = camera_jpeg(None, background=GREY)
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "accessportal.settings"}
+        data = Path(os.environ["ACCESSPORTAL_DATA_DIR"])
+        for number in range(args.analysis_workers):
+            processes.append(
+                start_logged(
+                    [sys.executable, "manage.py", "analysis_worker"],
+                    cwd=ROOT,
+                    env=env,
+                    log=data / f"analysis-{number + 1}.log",
+                )
+            )
+            named[f"analysis worker {number + 1}"] = processes[-1]
+        ports = [free_port() for _ in range(args.web_processes)]
+        for port in ports:
+            processes.append(
+                start_logged(
+                    [
+                        sys.executable,
+                        "-m",
+                        "daphne",
+                        "-b",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        ASGI_APPLICATION,
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    log=data / f"daphne-{port}.log",
+                )
+            )
+            named[f"web process {ports.index(port) + 1}"] = processes[-1]
+        deadline = time.monotonic() + 120
+        for port in ports:
+            while not healthy(f"http://127.0.0.1:{port}/healthz"):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("Daphne was not ready within 120 s")
+                time.sleep(0.3)
+        # Warm-up (gallery and first frames), outside the measurement.
         asyncio.run(
-            load_run(credentials[:1], probes, empty, port=port, fps=2, seconds=3, visit=3, gap=0)
+            load_run(
+                credentials[: len(ports)],
+                probes,
+                empty,
+                ports=ports,
+                fps=2,
+                seconds=3,
+                visit=3,
+                gap=0,
+            )
         )
         runs = []
         for count in counts:
@@ -240,7 +351,7 @@ def main() -> None:
                     credentials[:count],
                     probes,
                     empty,
-                    port=port,
+                    ports=ports,
                     fps=args.fps,
                     seconds=args.seconds,
                     visit=args.visit,
@@ -251,8 +362,15 @@ def main() -> None:
                 summarise(result, kiosks=count, fps=args.fps, seconds=args.seconds, since=since)
             )
             print(json.dumps(runs[-1]), file=sys.stderr)
+        storage = event_storage() if postgres is not None else None
+        memory = {name: resident_mb(process.pid) for name, process in named.items()}
     finally:
-        stop_group(daphne, timeout=20)
+        for process in processes:
+            stop_group(process, timeout=20)
+        if redis is not None:
+            redis.stop()
+        if postgres is not None:
+            postgres.remove()
     holding = [r["kiosks"] for r in runs if r["holds_target"]]
     print(
         json.dumps(
@@ -265,10 +383,15 @@ def main() -> None:
                 "visit_seconds": args.visit,
                 "gap_seconds": args.gap,
                 "cpu_count": os.cpu_count(),
+                "web_processes": args.web_processes,
+                "analysis_workers": args.analysis_workers,
+                "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
                 "analyzer": settings.KIOSK_FRAME_ANALYZER,
                 "analyzer_workers": settings.KIOSK_ANALYZER_WORKERS,
                 "runs": runs,
                 "largest_kiosk_count_holding_target": max(holding) if holding else 0,
+                "event_storage": storage,
+                "resident_memory_mb": memory,
             },
             indent=2,
         )

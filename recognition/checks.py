@@ -48,3 +48,31 @@ def biometric_keys_load(
     except ImproperlyConfigured as error:
         return [Error(str(error), id="accessportal.E002")]
     return []
+
+
+@register()
+def analysis_service_shared(
+    *, app_configs: Sequence[AppConfig] | None, databases: Sequence[str] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Analysis workers are other processes: they need a channel layer and a cache that
+    every process shares."""
+    if not settings.KIOSK_FRAME_ANALYZER.endswith(".analysis_service.ChannelLayerAnalyzer"):
+        return []
+    errors: list[CheckMessage] = []
+    if settings.CHANNEL_LAYER_URL == "memory://":
+        errors.append(
+            Error(
+                "The analysis workers cannot reach an in-memory channel layer.",
+                hint="Set ACCESSPORTAL_CHANNEL_LAYER_URL to a redis:// URL.",
+                id="accessportal.E003",
+            )
+        )
+    if settings.CACHE_URL == "locmem://":
+        errors.append(
+            Error(
+                "Web processes cannot see that analysis workers are alive in a per-process cache.",
+                hint="Set ACCESSPORTAL_CACHE_URL to a redis:// URL.",
+                id="accessportal.E004",
+            )
+        )
+    return errors

@@ -22,6 +22,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,7 +148,9 @@ def https_get(url: str, context: ssl.SSLContext | None = None) -> tuple[int, byt
 class Deployment:
     """Everything above, started by :meth:`start` and stopped by :meth:`stop`."""
 
-    def __init__(self, folder: Path, models_dir: Path) -> None:
+    def __init__(self, folder: Path, models_dir: Path, *, analysis_workers: int = 0) -> None:
+        """With ``analysis_workers``, the web processes send frames to that many analysis
+        workers (``scripts/run analysis``) instead of analysing them themselves."""
         self.folder = folder
         self.postgres = PrivatePostgres()
         self.redis = PrivateRedis(folder)
@@ -169,6 +172,10 @@ class Deployment:
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
             "PYTHONUNBUFFERED": "1",
         }
+        if analysis_workers:
+            shared["ACCESSPORTAL_KIOSK_FRAME_ANALYZER"] = (
+                "recognition.kiosks.analysis_service.ChannelLayerAnalyzer"
+            )
 
         def machine(name: str, **extra: str) -> dict[str, str]:
             (folder / name).mkdir()
@@ -186,6 +193,15 @@ class Deployment:
         ]
         self.worker = Process("worker", ["worker"], machine("worker"), folder / "worker.log")
         self.beat = Process("beat", ["beat"], machine("beat"), folder / "beat.log")
+        self.analysis = [
+            Process(
+                f"analysis{n + 1}",
+                ["analysis"],
+                machine(f"analysis{n + 1}"),
+                folder / f"analysis{n + 1}.log",
+            )
+            for n in range(analysis_workers)
+        ]
 
     # --- Running it ---------------------------------------------------------------------------
 
@@ -213,7 +229,7 @@ class Deployment:
         self.redis.start()
         self.manage("migrate", "--noinput", "-v0")
         self.made = json.loads(self.shell(SETUP).strip().splitlines()[-1])
-        for process in (*self.webs, self.worker, self.beat):
+        for process in (*self.webs, self.worker, self.beat, *self.analysis):
             process.start()
         self.nginx.start()
         for port in self.web_ports:
@@ -235,7 +251,7 @@ class Deployment:
         return {"http": status, **(json.loads(body) if body.startswith(b"{") else {})}
 
     def stop(self) -> None:
-        for process in (*self.webs, self.worker, self.beat):
+        for process in (*self.webs, self.worker, self.beat, *self.analysis):
             process.kill(signal.SIGTERM)
         self.nginx.stop()
         self.redis.stop()
@@ -510,7 +526,12 @@ def fault_scenario(d: Deployment) -> dict:
             [kiosk_id],
         ).fetchone()[0]
     decided = [n.message["event"] for n in kiosk.since(0, "decision")]
+    token = uuid.uuid4().hex  # the worker, through the same restarts, still takes tasks
+    sent_at = time.monotonic()
+    d.shell(f"from accessportal.celery import ping; ping.delay({token!r})")
+    wait_for(lambda: f"pong {token}" in d.worker.text(), 60, "the worker to take a task")
     facts["end"] = {
+        "worker_took_a_task_after_seconds": _seconds(time.monotonic(), sent_at),
         "decisions": len(decided),
         "events": len(events),
         "granted_events": sum(1 for _, granted in events if granted),

@@ -12,7 +12,7 @@ import pytest
 from django.db import OperationalError
 
 from accessportal import health
-from recognition.kiosks.analyzers import Readiness
+from recognition.kiosks.analyzers import EngineState, Readiness
 from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def engine_loaded(monkeypatch):
-    monkeypatch.setattr(health, "analyzer_readiness", lambda: Readiness(True, "loaded"))
+    monkeypatch.setattr(health, "analyzer_readiness", lambda: Readiness(EngineState.LOADED))
 
 
 def answer(client, path="/healthz") -> tuple[int, dict]:
@@ -40,11 +40,15 @@ def test_ready_when_everything_answers(client, engine_loaded):
 
 
 @pytest.mark.parametrize(
-    ("detail", "outcome"),
-    [("loading (0 of 2 processes)", "loading"), ("failed to load: x", "failed")],
+    ("state", "outcome"),
+    [
+        (EngineState.LOADING, "loading"),
+        (EngineState.FAILED, "failed"),
+        (EngineState.NO_ANALYSIS_WORKER, "no_analysis_worker"),
+    ],
 )
-def test_not_ready_until_the_engine_is_loaded(client, monkeypatch, detail, outcome):
-    monkeypatch.setattr(health, "analyzer_readiness", lambda: Readiness(False, detail))
+def test_not_ready_until_the_engine_is_loaded(client, monkeypatch, state, outcome):
+    monkeypatch.setattr(health, "analyzer_readiness", lambda: Readiness(state, "why"))
     status, body = answer(client)
     assert (status, body["status"], body["checks"]["engine"]) == (503, "not_ready", outcome)
 
@@ -108,7 +112,7 @@ def test_liveness_checks_nothing_but_the_process(client, monkeypatch):
 
 def test_a_not_ready_answer_is_not_logged_as_a_server_error(client, monkeypatch, caplog):
     """The load balancer asks every few seconds; the checks say why once, as warnings."""
-    monkeypatch.setattr(health, "analyzer_readiness", lambda: Readiness(False, "loading"))
+    monkeypatch.setattr(health, "analyzer_readiness", lambda: Readiness(EngineState.LOADING))
     with caplog.at_level("INFO"):
         assert client.get("/healthz").status_code == 503
         assert client.get("/api/no-such-thing/").status_code == 404

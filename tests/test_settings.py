@@ -143,6 +143,20 @@ def test_the_analysers_former_dotted_path_keeps_working(tmp_path):
     assert code == 0, output
 
 
+def test_analysis_workers_need_a_shared_channel_layer_and_cache(tmp_path):
+    analyser = "recognition.kiosks.analysis_service.ChannelLayerAnalyzer"
+    code, output = manage_check_in_a_new_process(tmp_path, KIOSK_FRAME_ANALYZER=analyser)
+    assert code != 0
+    assert "accessportal.E003" in output and "accessportal.E004" in output
+    code, output = manage_check_in_a_new_process(
+        tmp_path,
+        KIOSK_FRAME_ANALYZER=analyser,
+        CHANNEL_LAYER_URL="redis://127.0.0.1:1/0",  # checked for its kind, not reached
+        CACHE_URL="redis://127.0.0.1:1/2",
+    )
+    assert code == 0, output
+
+
 def test_biometric_keys_that_are_not_fernet_keys_stop_the_start_up_check(tmp_path):
     code, output = manage_check_in_a_new_process(tmp_path, BIOMETRIC_KEYS="not-a-key")
     assert code != 0 and "ACCESSPORTAL_BIOMETRIC_KEYS must be Fernet keys" in output

@@ -10,6 +10,7 @@ that sends frames to Celery workers only has to offer the same ``analyze`` corou
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import multiprocessing
 import queue
@@ -35,23 +36,34 @@ from recognition.kiosks.passages import STILL_OVERLAP, Box, Seen, Sighting, over
 logger = logging.getLogger(__name__)
 
 
+class EngineState(enum.StrEnum):
+    LOADING = "loading"
+    LOADED = "loaded"
+    FAILED = "failed"  # it cannot load: the detail says why
+    NO_ANALYSIS_WORKER = "no_analysis_worker"  # the engines are in workers; none is alive
+
+
 @dataclass(frozen=True)
 class Readiness:
     """Whether an analyser can take frames at full speed now: its engines are loaded."""
 
-    ready: bool
-    detail: str  # "loaded", "loading", or why loading failed
+    state: EngineState
+    detail: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.state is EngineState.LOADED
 
 
 def warming_readiness(warming: list[Future]) -> Readiness:
     """The readiness of an analyser whose engines load in ``warming``."""
     if not all(future.done() for future in warming):
-        return Readiness(False, "loading")
+        return Readiness(EngineState.LOADING)
     for future in warming:
         error = future.exception()
         if error is not None:
-            return Readiness(False, f"failed to load: {error}")
-    return Readiness(True, "loaded")
+            return Readiness(EngineState.FAILED, str(error))
+    return Readiness(EngineState.LOADED)
 
 
 class FrameAnalyzer(Protocol):
@@ -211,8 +223,8 @@ class ProcessPoolAnalyzer(_PoolAnalyzer):
             self._loaded_count += 1
         workers = settings.KIOSK_ANALYZER_WORKERS
         if self._loaded_count < workers:
-            return Readiness(False, f"loading ({self._loaded_count} of {workers} processes)")
-        return Readiness(True, "loaded")
+            return Readiness(EngineState.LOADING, f"{self._loaded_count} of {workers} processes")
+        return Readiness(EngineState.LOADED)
 
     async def analyze(self, data: bytes, **options: Any) -> Sighting:
         pool = self._pool

@@ -33,6 +33,7 @@ from django.db import DatabaseError
 from gates.decisions import REASON_TEXT
 from recognition.faces.engine import ImageError
 from recognition.kiosks.activity import activity_publish, event_update, kiosk_update
+from recognition.kiosks.analysis_service import AnalysisFailed
 from recognition.kiosks.analyzers import get_analyzer
 from recognition.kiosks.pairing import (
     KioskFacts,
@@ -190,6 +191,12 @@ class KioskConsumer(AsyncWebsocketConsumer):
                 )
             except ImageError as error:
                 await self._error("bad_frame", str(error), frame=frame)
+                continue
+            except AnalysisFailed as error:  # no analysis worker answered: said, not traced
+                logger.warning(
+                    "Kiosk %s: frame %s not analysed: %s", self.accepted.id, frame, error
+                )
+                await self._error("server_error", "This frame could not be analysed.", frame=frame)
                 continue
             except Exception:
                 logger.exception(

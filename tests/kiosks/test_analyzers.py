@@ -7,11 +7,12 @@ import pytest
 from recognition.faces.engine import ImageError
 from recognition.kiosks.analyzers import (
     EmbeddedAnalyzer,
+    EngineState,
     ProcessPoolAnalyzer,
     Readiness,
     frame_sighting,
 )
-from recognition.kiosks.passages import Seen
+from recognition.kiosks.passages import Seen, Sighting
 from tests.camera import camera_jpeg
 from tests.conftest import UNIT
 from tests.processes import wait_for
@@ -59,7 +60,7 @@ def test_thread_and_process_pools_see_the_same(settings, monkeypatch, face_engin
     pool = ProcessPoolAnalyzer()
     try:
         # Building the pool starts its process, which says when its engine is loaded.
-        assert pool.readiness() == Readiness(False, "loading (0 of 1 processes)")
+        assert pool.readiness() == Readiness(EngineState.LOADING, "0 of 1 processes")
         wait_for(lambda: pool.readiness().ready, 120, "the worker's engine")
         in_processes = sightings(pool, face_box)
     finally:
@@ -73,12 +74,11 @@ def test_a_pool_whose_engine_cannot_load_says_so(settings, monkeypatch, tmp_path
     monkeypatch.setenv("ACCESSPORTAL_FACE_MODELS_DIR", str(tmp_path))  # no models there
     pool = ProcessPoolAnalyzer()
     try:
-        wait_for(lambda: pool.readiness().detail != "loading (0 of 1 processes)", 120, "the pool")
+        wait_for(lambda: pool.readiness().state is not EngineState.LOADING, 120, "the pool")
         readiness = pool.readiness()
     finally:
         pool._pool.shutdown()
-    assert not readiness.ready
-    assert readiness.detail.startswith("failed to load: ")
+    assert readiness.state is EngineState.FAILED and readiness.detail
 
 
 def test_unreadable_frames_raise_the_image_error(face_engine):
@@ -87,3 +87,103 @@ def test_unreadable_frames_raise_the_image_error(face_engine):
 
     with pytest.raises(ImageError):
         asyncio.run(bad())
+
+
+# --- Analysis workers on the channel layer ----------------------------------------------------
+
+
+def test_a_sighting_crosses_the_channel_layer_unchanged():
+    import msgpack
+    import numpy as np
+
+    from recognition.kiosks.analysis_service import sighting_from_message, sighting_message
+
+    sighting = Sighting(
+        at=12.5,
+        seen=Seen.PERSON,
+        faces=2,
+        box=(0.25, 0.5, 0.125, 0.25),
+        person_id=7,
+        distance=np.float32(0.375),  # the engine's numbers are NumPy's
+        margin=0.25,
+        liveness=None,
+        face_jpeg=b"\xff\xd8\xff jpeg",
+        candidate_id=7,
+    )
+    carried = msgpack.unpackb(msgpack.packb(sighting_message(sighting)))
+    assert sighting_from_message(carried) == sighting
+
+
+@pytest.fixture
+def analysis_worker(settings, tmp_path, face_models_dir):
+    """A private Redis as channel layer and cache, and one analysis worker process on it."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.processes import ROOT, process_env
+    from tests.services import PrivateRedis
+
+    if not shutil.which("redis-server"):
+        pytest.skip("needs Debian's redis-server (scripts/test installs it)")
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [f"{redis.url}/0"]},
+        }
+    }
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"{redis.url}/2",
+        }
+    }
+    env = process_env(
+        tmp_path,
+        database=False,
+        ACCESSPORTAL_CHANNEL_LAYER_URL=f"{redis.url}/0",
+        ACCESSPORTAL_CACHE_URL=f"{redis.url}/2",
+        ACCESSPORTAL_FACE_MODELS_DIR=str(face_models_dir),
+    )
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "analysis_worker"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=30)
+    log.close()
+    redis.stop()
+
+
+@pytest.mark.django_db
+def test_analysis_workers_see_what_the_web_process_would(
+    analysis_worker, settings, face_engine, tmp_path
+):
+    """GIVEN a web process whose frames go to analysis workers through Redis
+    THEN it is not ready until a worker runs, and the worker's sightings are the thread
+    pool's; an unreadable frame is the same image error."""
+    from recognition.kiosks.analysis_service import AnalysisFailed, ChannelLayerAnalyzer
+
+    settings.KIOSK_ANALYSIS_TIMEOUT_SECONDS = 30
+    analyzer = ChannelLayerAnalyzer()
+    wait_for(lambda: analyzer.readiness().ready, 120, "the analysis worker to say it is alive")
+    face_box = frame_sighting(FACE, at=0.0, check_liveness=False).box
+    assert sightings(analyzer, face_box) == sightings(EmbeddedAnalyzer(), face_box)
+    with pytest.raises(ImageError):
+        asyncio.run(analyzer.analyze(b"\xff\xd8\xff not a jpeg", at=1.0, check_liveness=False))
+
+    analysis_worker.terminate()
+    analysis_worker.wait(timeout=30)
+    settings.KIOSK_ANALYSIS_TIMEOUT_SECONDS = 0.5
+    with pytest.raises(AnalysisFailed, match="no analysis worker answered"):
+        asyncio.run(analyzer.analyze(EMPTY, at=2.0, check_liveness=False))
+
+
+def test_without_analysis_workers_a_web_process_is_not_ready(settings):
+    from recognition.kiosks.analysis_service import ChannelLayerAnalyzer
+
+    readiness = ChannelLayerAnalyzer().readiness()  # the test cache: nobody said they are alive
+    assert readiness.state is EngineState.NO_ANALYSIS_WORKER
