@@ -1,6 +1,3 @@
-import os
-from pathlib import Path
-
 import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
@@ -8,6 +5,7 @@ from rest_framework.test import APIClient
 
 from gates import roles
 from tests.factories import UserFactory
+from tests.processes import FACES, ROOT, SHARED, UNIT  # noqa: F401 (tests import them from here)
 
 
 @pytest.fixture(autouse=True)
@@ -78,11 +76,6 @@ def token_client(user) -> APIClient:
 
 
 # --- Real face models and real photos (recognition tests) -------------------------------------
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("ACCESSPORTAL_SHARED_DIR", ROOT.parent / "shared"))
-FACES = SHARED / "faces"
-UNIT = FACES / "deepface-unit"
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,13 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from tests.early_environment import TEST_PROCESS_ONLY
+
 ROOT = Path(__file__).resolve().parent.parent
+# The shared photos and weights (never in the repository), for tests and benchmarks.
+SHARED = Path(os.environ.get("ACCESSPORTAL_SHARED_DIR", ROOT.parent / "shared"))
+FACES = SHARED / "faces"
+UNIT = FACES / "deepface-unit"
 
 
 # Where the suite's own settings may point at servers; a started process never inherits these.
@@ -65,7 +71,9 @@ def process_env(data_dir: Path, *, database: bool = True, **variables: str) -> d
     test database (see above; with ``database=False`` SQLite in the folder, for tools that
     write nothing), the in-memory channel layer and the folder broker unless the test names
     others in ``variables``."""
-    env = {k: v for k, v in os.environ.items() if k not in SHARED_STATE}
+    env = {
+        k: v for k, v in os.environ.items() if k not in SHARED_STATE and k not in TEST_PROCESS_ONLY
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env["ACCESSPORTAL_DATA_DIR"] = str(data_dir)
     url = _database_for_processes() if database else None
@@ -100,6 +108,20 @@ def get(url: str) -> tuple[int, bytes]:
         return 0, b""
 
 
+def manage(env: dict[str, str], *args: str) -> str:
+    """``manage.py args`` in a process with ``env``; what it printed. It must succeed."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def chromium_path() -> str:
     path = os.environ.get("ACCESSPORTAL_CHROMIUM") or shutil.which("chromium")
     assert path, "Chromium is needed (Debian package chromium; scripts/test installs it)"
@@ -124,16 +146,7 @@ class Server:
         self.process = None
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return manage(self.env, *args)
 
     def prepare(self, setup: str) -> str:
         """Migrate, collect static files and run ``setup`` (Python, in ``manage.py shell``);

@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.camera import camera_jpeg
-from tests.conftest import UNIT
-from tests.processes import ROOT, free_port, process_env, wait_for
+from tests.processes import ROOT, UNIT, free_port, manage, process_env, wait_for
 from tests.services import Nginx, PrivatePostgres, PrivateRedis
 
 ADA = camera_jpeg(UNIT / "img6.jpg")  # not one of her enrolment photos
@@ -206,16 +205,7 @@ class Deployment:
     # --- Running it ---------------------------------------------------------------------------
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return manage(self.env, *args)
 
     def shell(self, code: str) -> str:
         return self.manage("shell", "-v0", "-c", "import json\n" + code)

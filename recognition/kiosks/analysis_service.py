@@ -32,8 +32,8 @@ logger = logging.getLogger(__name__)
 
 FRAME_ANALYSIS_CHANNEL = "frame-analysis"
 WORKERS_ALIVE_KEY = "accessportal:analysis-workers-alive"
-ALIVE_EVERY_SECONDS = 5.0
-ALIVE_FOR_SECONDS = 15  # a worker not heard of for this long is gone
+ALIVE_EVERY_SECONDS = 2.0
+ALIVE_FOR_SECONDS = 10  # a worker not heard of for this long is gone
 
 
 class AnalysisFailed(RuntimeError):
