@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -121,8 +122,15 @@ def decode_image(data: bytes, *, at_least: int | None = None) -> np.ndarray:
     if not data:
         raise ImageError("The file is empty.")
     try:
-        with Image.open(io.BytesIO(data)) as header:
-            width, height = header.size
+        with warnings.catch_warnings():
+            # Pillow's own size guard warns, or raises, before ours below can say it kindly.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as header:
+                width, height = header.size
+    except Image.DecompressionBombError as exc:
+        raise ImageError(
+            f"The image claims to be larger than {MAX_PHOTO_PIXELS // 1_000_000} megapixels."
+        ) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ImageError("This is not an image we can read (JPEG, PNG, WebP...).") from exc
     if width * height > MAX_PHOTO_PIXELS:

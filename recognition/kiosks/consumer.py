@@ -57,6 +57,7 @@ from recognition.models import door_outcome
 logger = logging.getLogger(__name__)
 
 JPEG_MAGIC = b"\xff\xd8\xff"
+MAX_TEXT_CHARACTERS = 4096  # a heartbeat is 20
 SEEN_WRITE_SECONDS = 5.0  # how often last_seen_at is written, at most
 RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0)  # waits between tries to record a passage
 
@@ -153,9 +154,15 @@ class KioskConsumer(AsyncWebsocketConsumer):
             await self._seen(now)
 
     async def _receive_text(self, text: str) -> None:
+        if len(text) > MAX_TEXT_CHARACTERS:
+            await self._close(
+                CloseCode.FRAME_TOO_LARGE,
+                f"Text messages may be at most {MAX_TEXT_CHARACTERS} characters.",
+            )
+            return
         try:
             message = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python goes
             message = None
         if not isinstance(message, dict) or message.get("type") != MessageType.HEARTBEAT:
             await self._error(

@@ -12,13 +12,16 @@ from typing import Any
 
 
 class CloseCode(enum.IntEnum):
-    FLOODING = 1008  # more messages than KIOSK_MAX_MESSAGES_PER_SECOND, for too long
-    FRAME_TOO_LARGE = 1009  # a frame over KIOSK_MAX_FRAME_BYTES
+    """Codes of our own are 4xxx (Daphne refuses to send 1008 or 1009: it would close with
+    1011 instead); the last three digits follow HTTP's where one fits."""
+
     NOT_PAIRED = 4401
     REVOKED = 4403
     NO_GATE = 4404
     SILENT = 4408  # nothing received for KIOSK_IDLE_TIMEOUT_SECONDS
     REPLACED = 4409  # a newer connection of the same kiosk took over
+    FRAME_TOO_LARGE = 4413  # a message over KIOSK_MAX_FRAME_BYTES (text: over 4 KiB)
+    FLOODING = 4429  # more messages than KIOSK_MAX_MESSAGES_PER_SECOND, for too long
 
 
 # The codes after which a kiosk stops for good: only a manager can change what they mean.

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import enum
 import json
+import time
+from importlib import import_module
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.utils.crypto import constant_time_compare
 
 from recognition.kiosks.activity import ACTIVITY_GROUP
 from recognition.kiosks.protocol import reconnect_protocol
@@ -26,13 +31,32 @@ def status_page_protocol() -> dict[str, Any]:
     }
 
 
+RECHECK_SECONDS = 5.0  # how stale an open socket's right to see the status may become
+
+
 def may_see_status(user) -> bool:
     return bool(
         user.is_authenticated
+        and user.is_active
         and user.is_staff
         and user.has_perm("recognition.view_kiosk")
         and user.has_perm("recognition.view_accessevent")
     )
+
+
+def status_access_lapsed(session_key: str | None, user_id: int) -> StatusCloseCode | None:
+    """Why the operator of an open status socket may no longer see it (signed out, session
+    expired, password changed, account deactivated, taken out of the role), read afresh from
+    the database; None while they still may."""
+    if not session_key:
+        return StatusCloseCode.NOT_SIGNED_IN
+    stored = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or not user.is_active or stored.get(SESSION_KEY) != str(user_id):
+        return StatusCloseCode.NOT_SIGNED_IN  # an inactive account cannot sign in either
+    if not constant_time_compare(stored.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+        return StatusCloseCode.NOT_SIGNED_IN
+    return None if may_see_status(user) else StatusCloseCode.NOT_ALLOWED
 
 
 class StatusConsumer(AsyncWebsocketConsumer):
@@ -53,6 +77,7 @@ class StatusConsumer(AsyncWebsocketConsumer):
             )
             return
         self.joined = True
+        self.checked_at = time.monotonic()
         await self.channel_layer.group_add(ACTIVITY_GROUP, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
@@ -63,4 +88,15 @@ class StatusConsumer(AsyncWebsocketConsumer):
         pass  # the page only listens
 
     async def status_update(self, event: dict) -> None:
+        if time.monotonic() - self.checked_at >= RECHECK_SECONDS:
+            self.checked_at = time.monotonic()
+            session = self.scope.get("session")
+            lapsed = await database_sync_to_async(status_access_lapsed)(
+                session.session_key if session is not None else None, self.scope["user"].pk
+            )
+            if lapsed is not None:
+                self.joined = False
+                await self.channel_layer.group_discard(ACTIVITY_GROUP, self.channel_name)
+                await self.close(code=lapsed, reason="Sign in again to see the gates' status.")
+                return
         await self.send(text_data=json.dumps(event["update"]))

@@ -212,7 +212,7 @@ def test_frames_that_are_not_jpeg_or_too_large_are_refused(settings, face_engine
     assert not_jpeg["code"] == "bad_frame" and "JPEG" in not_jpeg["message"]
     assert truncated["code"] == "bad_frame" and truncated["frame"] == 1
     assert still["state"] == "idle" and still["faces"] == 0
-    assert code == 1009
+    assert code == 4413  # Daphne sends 4xxx codes; a 1009 would reach the kiosk as 1011
 
 
 def test_a_flood_is_closed(settings):
@@ -226,7 +226,69 @@ def test_a_flood_is_closed(settings):
             await socket.send_to(text_data="x")
         return await closed_with(socket)
 
-    assert run(scenario)[0] == 1008
+    assert run(scenario)[0] == 4429
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A real JPEG whose header claims another size (a decompression bomb's trick)."""
+    data = bytearray(EMPTY_SCENE)
+    start = data.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    data[start + 5 : start + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(data)
+
+
+def test_malformed_messages_get_an_answer_and_never_break_the_socket(settings, face_engine):
+    """A fuzz of what a broken or hostile client sends: each message gets an error naming
+    what was wrong, nothing raises inside the application, and the socket goes on serving;
+    only a text message too large to read closes it, with its documented code."""
+    import random
+
+    settings.KIOSK_MAX_MESSAGES_PER_SECOND = 10_000
+    _, credential = paired()
+    rng = random.Random(14)
+    binary = [
+        jpeg_claiming(60000, 60000),
+        jpeg_claiming(12000, 12000),
+        b"\xff\xd8\xff" + rng.randbytes(3000),
+        *(rng.randbytes(rng.randint(1, 5000)) for _ in range(40)),
+        *(b"\xff\xd8\xff" + rng.randbytes(rng.randint(1, 5000)) for _ in range(40)),
+    ]
+    text = [
+        "[" * 100_000,  # deeper than Python's JSON decoder goes (too long as well)
+        "[" * 4000,  # deep, within the length limit
+        '{"type": "heartbeat"',
+        "null",
+        "[]",
+        '"heartbeat"',
+        '{"type": 1}',
+        "\u0000\ud7ff\ue000",
+        *(
+            "".join(chr(rng.randint(1, 0xD7FF)) for _ in range(rng.randint(1, 300)))
+            for _ in range(40)
+        ),
+    ]
+
+    async def scenario():
+        answers = []
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        for message in binary:
+            await socket.send_to(bytes_data=message)
+            answers.append(await next_of(socket, "error"))
+        for message in text[1:]:
+            await socket.send_to(text_data=message)
+            answers.append(await socket.receive_json_from(timeout=20))
+        await socket.send_to(bytes_data=EMPTY_SCENE)
+        still = await next_of(socket, "frame")
+        await socket.send_to(text_data=text[0])
+        return answers, still, await closed_with(socket)
+
+    answers, still, (code, _) = run(scenario)
+    assert [a["code"] for a in answers[: len(binary)]] == ["bad_frame"] * len(binary)
+    assert "megapixels" in answers[0]["message"] and "megapixels" in answers[1]["message"]
+    assert [a["code"] for a in answers[len(binary) :]] == ["bad_message"] * (len(text) - 1)
+    assert still["type"] == "frame" and still["state"] == "idle"
+    assert code == 4413
 
 
 def test_a_socket_that_never_sends_is_closed(settings):

@@ -1,6 +1,7 @@
 """Gates and kiosks at a glance: the page's starting state, who may see it, and the live
 updates pushed over /ws/status/ as kiosks connect, beat, decide and leave."""
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -103,3 +104,60 @@ def test_the_status_route_needs_a_session_user():
         assert (await closed_with(socket))[0] == 4401
 
     run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("lapse", "code"),
+    [
+        ("signed out", 4401),
+        ("password changed", 4401),
+        ("deactivated", 4401),
+        ("taken out of the role", 4403),
+    ],
+)
+def test_an_open_status_socket_closes_once_its_operator_may_no_longer_see_it(
+    client, monkeypatch, lapse, code
+):
+    """GIVEN an operator watching the status page WHEN they sign out, their password changes,
+    their account is deactivated or they leave the role THEN the next update is not theirs:
+    the socket closes instead (checked afresh at most every RECHECK_SECONDS)."""
+    from importlib import import_module
+
+    from channels.layers import get_channel_layer
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    from recognition.kiosks.activity import ACTIVITY_GROUP, activity_publish, kiosk_update
+    from recognition.kiosks.pairing import KioskState
+    from recognition.status import consumer
+
+    monkeypatch.setattr(consumer, "RECHECK_SECONDS", 0.0)
+    user, gate = watcher(), GateFactory()
+    client.force_login(user)
+    session_key = client.session.session_key
+    lapses = {
+        "signed out": lambda: Session.objects.filter(session_key=session_key).delete(),
+        "password changed": lambda: (user.set_password("a new one"), user.save()),
+        "deactivated": lambda: type(user).objects.filter(pk=user.pk).update(is_active=False),
+        "taken out of the role": lambda: user.user_permissions.clear(),
+    }
+
+    async def scenario():
+        socket = WebsocketCommunicator(StatusConsumer.as_asgi(), "/ws/status/")
+        socket.scope["user"] = user
+        socket.scope["session"] = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+        assert (await socket.connect())[0]
+        layer = get_channel_layer()  # the in-memory layer: its groups can be looked at
+        for _ in range(100):  # the socket joins its group just after it is accepted
+            if layer.groups.get(ACTIVITY_GROUP):
+                break
+            await asyncio.sleep(0.05)
+        await activity_publish(kiosk_update(1, gate.pk, KioskState.ONLINE))
+        before = await socket.receive_json_from(timeout=5)
+        await asyncio.to_thread(lapses[lapse])
+        await activity_publish(kiosk_update(1, gate.pk, KioskState.OFFLINE))
+        return before, await closed_with(socket)
+
+    before, (closed, _) = run(scenario)
+    assert before["status"] == "online"
+    assert closed == code
