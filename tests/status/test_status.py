@@ -116,7 +116,7 @@ def test_the_status_route_needs_a_session_user():
     ],
 )
 def test_an_open_status_socket_closes_once_its_operator_may_no_longer_see_it(
-    client, monkeypatch, lapse, code
+    client, settings, monkeypatch, lapse, code
 ):
     """GIVEN an operator watching the status page WHEN they sign out, their password changes,
     their account is deactivated or they leave the role THEN the next update is not theirs:
@@ -124,7 +124,6 @@ def test_an_open_status_socket_closes_once_its_operator_may_no_longer_see_it(
     from importlib import import_module
 
     from channels.layers import get_channel_layer
-    from django.conf import settings
     from django.contrib.sessions.models import Session
 
     from recognition.kiosks.activity import ACTIVITY_GROUP, activity_publish, kiosk_update
@@ -132,6 +131,8 @@ def test_an_open_status_socket_closes_once_its_operator_may_no_longer_see_it(
     from recognition.status import consumer
 
     monkeypatch.setattr(consumer, "RECHECK_SECONDS", 0.0)
+    # The in-memory layer on either backend: the test waits on its groups (below).
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     user, gate = watcher(), GateFactory()
     client.force_login(user)
     session_key = client.session.session_key
