@@ -9,10 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accessportal.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from accessportal.routing import websocket_urlpatterns  # noqa: E402
+from accessportal.socket_guards import socket_guards  # noqa: E402
 from recognition.kiosks.analyzers import get_analyzer  # noqa: E402
 
 if settings.KIOSK_WARM_AT_START:
@@ -21,6 +21,6 @@ if settings.KIOSK_WARM_AT_START:
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": socket_guards(URLRouter(websocket_urlpatterns)),
     }
 )

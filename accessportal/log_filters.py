@@ -17,3 +17,15 @@ class ReadinessAnswers(logging.Filter):
             getattr(record, "status_code", None) == 503
             and getattr(request, "path", None) == "/healthz"
         )
+
+
+class OrdinaryRefusals(logging.Filter):
+    """A 403 or 404 is an answer, not a fault: Django logs it with the exception's whole
+    traceback (about 30 lines a request, for any anonymous caller to multiply). Keep the one
+    line that says what was refused; drop the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) in (403, 404):
+            record.exc_info = None
+            record.exc_text = None
+        return True

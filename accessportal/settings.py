@@ -8,10 +8,12 @@ matter of setting ``ACCESSPORTAL_DATABASE_URL``, ``ACCESSPORTAL_CHANNEL_LAYER_UR
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -71,6 +73,20 @@ def _biometric_keys() -> list[str]:
 
 
 BIOMETRIC_KEYS = _biometric_keys()
+
+
+def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"ACCESSPORTAL_{name}: {item!r} is not a network (e.g. 10.20.0.0/16): {error}"
+            ) from error
+    return networks
+
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -310,12 +326,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"readiness_answers": {"()": "accessportal.log_filters.ReadinessAnswers"}},
+    "filters": {
+        "readiness_answers": {"()": "accessportal.log_filters.ReadinessAnswers"},
+        "ordinary_refusals": {"()": "accessportal.log_filters.OrdinaryRefusals"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "django.request": {"filters": ["readiness_answers"]},
+        "django.request": {"filters": ["readiness_answers", "ordinary_refusals"]},
     },
 }
 
@@ -466,6 +485,26 @@ KIOSK_PUBLIC_URL = env_str(
     "KIOSK_PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}"
 ).rstrip("/")
 KIOSK_PAIRING_HOURS = env_int("KIOSK_PAIRING_HOURS", 24, minimum=1)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+# The pages whose sockets (kiosk, status) are accepted, by exact origin (scheme, host and
+# port): the public URL's, the CSRF-trusted ones, and any named here. An unset public URL
+# also means its localhost spelling.
+WEBSOCKET_ALLOWED_ORIGINS = sorted(
+    {_origin(KIOSK_PUBLIC_URL)}
+    | {_origin(url) for url in CSRF_TRUSTED_ORIGINS}
+    | {_origin(url) for url in env_list("WEBSOCKET_ORIGINS", [])}
+    | (
+        {_origin(KIOSK_PUBLIC_URL).replace("//127.0.0.1:", "//localhost:")}
+        if env_optional_str("KIOSK_PUBLIC_URL") is None
+        else set()
+    )
+)
 KIOSK_COOKIE_NAME = "accessportal_kiosk"
 # What the page sends: frames per second while a face may be present, size and quality.
 KIOSK_FRAME_FPS = env_float("KIOSK_FRAME_FPS", 5.0, minimum=0.5, maximum=30)
@@ -525,6 +564,10 @@ DOOR_OUTPUTS = {
 DOOR_WEBHOOK_TIMEOUT_SECONDS = env_float(
     "DOOR_WEBHOOK_TIMEOUT_SECONDS", 2.0, minimum=0.1, maximum=30
 )
+# A door webhook whose host resolves to an address that is not public (loopback, link-local
+# such as a cloud's metadata service, private, reserved) is refused unless its network is
+# listed here, e.g. "10.20.0.0/16,192.168.5.7/32" for the door controllers' network.
+DOOR_WEBHOOK_ALLOWED_NETWORKS = _networks("DOOR_WEBHOOK_ALLOWED_NETWORKS")
 
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_CREDENTIALS_FILE = DATA_DIR / "demo-credentials.txt"

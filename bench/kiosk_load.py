@@ -305,6 +305,8 @@ def main() -> None:
             )
             named[f"analysis worker {number + 1}"] = processes[-1]
         ports = [free_port() for _ in range(args.web_processes)]
+        # The simulated kiosks open their sockets as pages served by their own process.
+        env["ACCESSPORTAL_WEBSOCKET_ORIGINS"] = ",".join(f"http://127.0.0.1:{p}" for p in ports)
         for port in ports:
             processes.append(
                 start_logged(

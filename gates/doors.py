@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
+from email.message import Message
 from functools import cache
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -77,6 +81,47 @@ def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+def webhook_address_refusal(url: str) -> str | None:
+    """Why a webhook at ``url`` may not be called, or None. Its host must resolve only to
+    public addresses, or to addresses in ``DOOR_WEBHOOK_ALLOWED_NETWORKS``: a gate's settings
+    must not turn the server into a way into its own network."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "the webhook URL must be http:// or https:// with a host"
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError) as error:
+        return f"the webhook's host cannot be resolved: {error}"
+    allowed = settings.DOOR_WEBHOOK_ALLOWED_NETWORKS
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0])
+        if not ip.is_global and not any(ip in network for network in allowed):
+            return (
+                f"the webhook's address {ip} is not public; list its network in "
+                "ACCESSPORTAL_DOOR_WEBHOOK_ALLOWED_NETWORKS to allow it"
+            )
+    return None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook that redirects is answered with its 3xx: a redirect could lead anywhere."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> None:
+        return None
+
+
+_webhook_opener = urllib.request.build_opener(_NoRedirects)
+
+
 class WebhookOutput:
     """POST the command as JSON to the gate's webhook URL, HMAC-signed with its secret."""
 
@@ -85,8 +130,9 @@ class WebhookOutput:
     def open(self, gate: Gate, command: DoorCommand) -> DoorResult:
         if not gate.door_webhook_url or not gate.door_webhook_secret:
             return DoorResult(False, "the gate has no webhook URL or secret")
-        if not gate.door_webhook_url.startswith(("https://", "http://")):
-            return DoorResult(False, "the webhook URL must be http:// or https://")
+        refusal = webhook_address_refusal(gate.door_webhook_url)
+        if refusal:
+            return DoorResult(False, refusal)
         body = json.dumps(asdict(command), sort_keys=True).encode()
         timestamp = str(int(time.time()))
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
@@ -100,7 +146,7 @@ class WebhookOutput:
             },
         )
         timeout = settings.DOOR_WEBHOOK_TIMEOUT_SECONDS
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _webhook_opener.open(request, timeout=timeout) as response:
             status = response.status
         if 200 <= status < 300:
             return DoorResult(True, f"webhook answered {status}")

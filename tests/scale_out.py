@@ -166,6 +166,12 @@ class Deployment:
             "ACCESSPORTAL_MEDIA_DIR": str(folder / "shared-media"),
             "ACCESSPORTAL_FACE_MODELS_DIR": str(models_dir),
             "ACCESSPORTAL_BEHIND_PROXY": "true",
+            # Tablets use the proxy's address; the status page and a second kiosk here reach
+            # the web processes directly, as an operator on the inside network might.
+            "ACCESSPORTAL_KIOSK_PUBLIC_URL": self.nginx.url,
+            "ACCESSPORTAL_WEBSOCKET_ORIGINS": ",".join(
+                f"http://127.0.0.1:{port}" for port in self.web_ports
+            ),
             "ACCESSPORTAL_KIOSK_RESULT_SECONDS": "2",
             "ACCESSPORTAL_KIOSK_LEAVE_SECONDS": "1",
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",

@@ -45,8 +45,8 @@ def paired(gate=None) -> tuple[Kiosk, str]:
     return pairing.kiosk_pair(token=token)
 
 
-async def open_socket(credential=None, origin="http://127.0.0.1:8000"):
-    headers = [(b"origin", origin.encode())]
+async def open_socket(credential=None, origin="http://127.0.0.1:8000", host="127.0.0.1:8000"):
+    headers = [(b"origin", origin.encode()), (b"host", host.encode())]
     if credential:
         headers.append((b"cookie", f"{COOKIE}={credential}".encode()))
     socket = WebsocketCommunicator(application, "/ws/kiosk/", headers=headers)
@@ -118,14 +118,39 @@ def test_refused_devices_are_told_why_and_closed(case):
     assert code == expected and reason == refused["message"]
 
 
-def test_a_foreign_origin_is_rejected_at_the_handshake():
+@pytest.mark.parametrize(
+    ("origin", "host", "accepted"),
+    [
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", True),  # the page's own origin
+        ("http://localhost:8000", "localhost:8000", True),  # the same, unset public URL
+        ("https://evil.example", "127.0.0.1:8000", False),
+        ("http://127.0.0.1:9999", "127.0.0.1:8000", False),  # another port of an allowed host
+        ("https://127.0.0.1:8000", "127.0.0.1:8000", False),  # another scheme
+        ("ws://127.0.0.1:8000", "127.0.0.1:8000", False),
+        ("file://", "127.0.0.1:8000", False),
+        ("null", "127.0.0.1:8000", False),
+        ("", "127.0.0.1:8000", False),  # no origin at all
+        ("http://127.0.0.1:8000", "evil.example", False),  # a Host that is not allowed
+        ("http://127.0.0.1:8000", "", False),
+    ],
+)
+def test_the_handshake_needs_the_pages_own_origin_and_an_allowed_host(origin, host, accepted):
     _, credential = paired()
 
     async def scenario():
-        _, connected = await open_socket(credential, origin="https://evil.example")
+        headers = [(b"cookie", f"{COOKIE}={credential}".encode())]
+        headers += [
+            (name, value.encode())
+            for name, value in ((b"origin", origin), (b"host", host))
+            if value
+        ]
+        socket = WebsocketCommunicator(application, "/ws/kiosk/", headers=headers)
+        connected, _ = await socket.connect()
+        if connected:
+            await socket.disconnect()
         return connected
 
-    assert run(scenario) is False
+    assert run(scenario) is accepted
 
 
 def test_revoking_closes_the_open_socket_at_once():
@@ -577,7 +602,10 @@ class _DoorController(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def door_controller():
+def door_controller(settings):
+    import ipaddress
+
+    settings.DOOR_WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.1/32")]
     _DoorController.received = []
     _DoorController.status = 200
     server = HTTPServer(("127.0.0.1", 0), _DoorController)

@@ -98,7 +98,9 @@ def test_the_status_socket_refuses_strangers_and_pushes_to_operators():
 def test_the_status_route_needs_a_session_user():
     async def scenario():
         socket = WebsocketCommunicator(
-            application, "/ws/status/", headers=[(b"origin", b"http://127.0.0.1:8000")]
+            application,
+            "/ws/status/",
+            headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
         )
         await socket.connect()
         assert (await closed_with(socket))[0] == 4401
