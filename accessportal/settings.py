@@ -8,6 +8,7 @@ matter of setting ``ACCESSPORTAL_DATABASE_URL``, ``ACCESSPORTAL_CHANNEL_LAYER_UR
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import secrets
 from collections.abc import Callable
@@ -109,6 +110,7 @@ INSTALLED_APPS = [
     "gates",
     "recognition",
     "auditlog",
+    "axes",
     # Last, as its documentation asks: removes files of deleted or replaced photos.
     "django_cleanup.apps.CleanupConfig",
 ]
@@ -124,6 +126,8 @@ MIDDLEWARE = [
     "accessportal.api.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as its documentation asks: answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "accessportal.urls"
@@ -211,6 +215,19 @@ CELERY_TASK_IGNORE_RESULT = True  # outcomes are our own rows, not Celery's resu
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth and passwords ---------------------------------------------------------------------
+# Sign-in (the admin's form, the API's token endpoint) goes through django-axes first: after
+# LOGIN_FAILURE_LIMIT wrong passwords for one account from one address, that pair is locked
+# for LOGIN_LOCKOUT_MINUTES (429), the right password included; axes logs the lockout as a
+# warning (logger "axes") and keeps every failed attempt in the database (admin: Axes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # the lockout warning names the account and address
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
