@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
@@ -6,6 +8,17 @@ from rest_framework.test import APIClient
 from gates import roles
 from tests.factories import UserFactory
 from tests.processes import FACES, ROOT, SHARED, UNIT  # noqa: F401 (tests import them from here)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The second pass of scripts/test (PostgreSQL and Redis) skips what the first has shown
+    and no backend can change (marker ``one_backend``), to keep the whole run short."""
+    if not os.environ.get("ACCESSPORTAL_DATABASE_URL", "").startswith("postgres"):
+        return
+    skip = pytest.mark.skip(reason="one_backend: run in the SQLite pass of scripts/test")
+    for item in items:
+        if item.get_closest_marker("one_backend"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.processes import process_env
+
+pytestmark = pytest.mark.one_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 
 import grimp
+import pytest
 
 from tests.processes import ROOT
+
+pytestmark = pytest.mark.one_backend
 
 ROOMS = ("faces", "access_log", "kiosks", "reports", "status")
 MAY_IMPORT = {

@@ -5,6 +5,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from accessportal import env
 
+pytestmark = pytest.mark.one_backend
+
 
 @pytest.mark.parametrize(
     ("raw", "expected"), [("true", True), ("0", False), ("Yes", True), ("", False)]

@@ -17,6 +17,8 @@ from tests.camera import camera_jpeg
 from tests.conftest import UNIT
 from tests.processes import wait_for
 
+pytestmark = pytest.mark.one_backend
+
 FACE = camera_jpeg(UNIT / "img6.jpg")
 EMPTY = camera_jpeg(None)
 
