@@ -19,7 +19,6 @@ import logging
 import os
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -122,12 +121,11 @@ def decode_image(data: bytes, *, at_least: int | None = None) -> np.ndarray:
     if not data:
         raise ImageError("The file is empty.")
     try:
-        with warnings.catch_warnings():
-            # Pillow's own size guard warns, or raises, before ours below can say it kindly.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as header:
-                width, height = header.size
-    except Image.DecompressionBombError as exc:
+        with Image.open(io.BytesIO(data)) as header:
+            width, height = header.size
+    # Pillow's own size guard raises (or, where warnings are errors, warns) before ours below
+    # can say it kindly.
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(
             f"The image claims to be larger than {MAX_PHOTO_PIXELS // 1_000_000} megapixels."
         ) from exc
