@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
@@ -33,14 +32,11 @@ HEALTH_GROUP = "health"  # a channel-layer group nobody joins: sending to it is 
 
 
 class Outcome(enum.StrEnum):
+    """A server's answer to a check (the engine's is an ``EngineState``)."""
+
     OK = "ok"
     UNREACHABLE = "unreachable"
     TIMEOUT = "timeout"
-    LOADING = "loading"
-    LOADED = "loaded"
-    ON_FIRST_FRAME = "on_first_frame"  # not warmed at start (KIOSK_WARM_AT_START off)
-    FAILED = "failed"
-    NO_ANALYSIS_WORKER = "no_analysis_worker"  # frames go to analysis workers; none is alive
 
 
 class Status(enum.StrEnum):
@@ -67,15 +63,13 @@ def _broker_check() -> None:
         broker.ensure_connection(max_retries=1, interval_start=0, timeout=CHECK_SECONDS)
 
 
-def engine_outcome() -> Outcome:
+def engine_outcome() -> EngineState:
     readiness = analyzer_readiness()
-    if readiness is None:
-        return Outcome.LOADING if settings.KIOSK_WARM_AT_START else Outcome.ON_FIRST_FRAME
     if readiness.state is EngineState.FAILED:
         logger.error("Health: the face engine is not usable: %s", readiness.detail)
     elif readiness.state is EngineState.NO_ANALYSIS_WORKER:
         logger.warning("Health: no analysis worker: %s", readiness.detail)
-    return Outcome(readiness.state.value)
+    return readiness.state
 
 
 async def _outcome(name: str, check: Callable[[], Awaitable[None]]) -> Outcome:
@@ -90,20 +84,20 @@ async def _outcome(name: str, check: Callable[[], Awaitable[None]]) -> Outcome:
     return Outcome.OK
 
 
-async def readiness() -> tuple[Status, dict[str, Outcome]]:
+async def readiness() -> tuple[Status, dict[str, Outcome | EngineState]]:
     """Each check's outcome, and what they add up to."""
     database, channel_layer, broker = await asyncio.gather(
         _outcome("database", sync_to_async(_database_check)),
         _outcome("channel layer", _channel_layer_check),
         _outcome("broker", sync_to_async(_broker_check, thread_sensitive=False)),
     )
-    checks = {
+    checks: dict[str, Outcome | EngineState] = {
         "database": database,
         "channel_layer": channel_layer,
         "broker": broker,
         "engine": engine_outcome(),
     }
-    usable = (Outcome.OK, Outcome.LOADED, Outcome.ON_FIRST_FRAME)
+    usable = (Outcome.OK, EngineState.LOADED, EngineState.ON_FIRST_FRAME)
     if any(checks[name] not in usable for name in ("database", "channel_layer", "engine")):
         return Status.NOT_READY, checks
     return (Status.READY if broker is Outcome.OK else Status.DEGRADED), checks

@@ -41,6 +41,7 @@ class EngineState(enum.StrEnum):
     LOADED = "loaded"
     FAILED = "failed"  # it cannot load: the detail says why
     NO_ANALYSIS_WORKER = "no_analysis_worker"  # the engines are in workers; none is alive
+    ON_FIRST_FRAME = "on_first_frame"  # no analyser built: it loads with the first frame
 
 
 @dataclass(frozen=True)
@@ -241,10 +242,15 @@ class ProcessPoolAnalyzer(_PoolAnalyzer):
 _analyzers: dict[str, FrameAnalyzer] = {}
 
 
-def analyzer_readiness() -> Readiness | None:
-    """The readiness of this process's analyser; None while none was built."""
+def analyzer_readiness() -> Readiness:
+    """The readiness of this process's analyser. Before one is built: loading, where the web
+    process builds it as it starts (``KIOSK_WARM_AT_START``), else on the first frame."""
     analyzer = _analyzers.get(settings.KIOSK_FRAME_ANALYZER)
-    return analyzer.readiness() if analyzer is not None else None
+    if analyzer is not None:
+        return analyzer.readiness()
+    if settings.KIOSK_WARM_AT_START:
+        return Readiness(EngineState.LOADING)
+    return Readiness(EngineState.ON_FIRST_FRAME)
 
 
 def get_analyzer() -> FrameAnalyzer:
