@@ -20,14 +20,12 @@ import sys
 import textwrap
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.camera import camera_jpeg
-from tests.processes import ROOT, UNIT, free_port, manage, process_env, wait_for
+from tests.processes import ROOT, UNIT, free_port, get, manage, process_env, wait_for
 from tests.services import Nginx, PrivatePostgres, PrivateRedis
 
 ADA = camera_jpeg(UNIT / "img6.jpg")  # not one of her enrolment photos
@@ -134,16 +132,6 @@ def _descendants(pid: int) -> list[int]:
     return [grandchild for child in children for grandchild in _descendants(child)] + children
 
 
-def https_get(url: str, context: ssl.SSLContext | None = None) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5, context=context) as response:  # noqa: S310
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-    except OSError:
-        return 0, b""
-
-
 class Deployment:
     """Everything above, started by :meth:`start` and stopped by :meth:`stop`."""
 
@@ -233,7 +221,7 @@ class Deployment:
         wait_for(lambda: "ready." in self.worker.text(), 120, "the worker")
 
     def ready(self, port: int) -> bool:
-        return https_get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+        return get(f"http://127.0.0.1:{port}/healthz")[0] == 200
 
     def photo_statuses(self) -> list[str]:
         import psycopg
@@ -243,7 +231,7 @@ class Deployment:
         return sorted({row[0] for row in rows})
 
     def readiness(self, port: int) -> dict:
-        status, body = https_get(f"http://127.0.0.1:{port}/healthz")
+        status, body = get(f"http://127.0.0.1:{port}/healthz")
         return {"http": status, **(json.loads(body) if body.startswith(b"{") else {})}
 
     def stop(self) -> None:

@@ -60,13 +60,17 @@ def sighting_message(sighting: Sighting) -> dict[str, Any]:
     }
 
 
+def _box(values: list[float] | None) -> Box | None:
+    """A box back from the list the channel layer carried it as."""
+    return None if values is None else (values[0], values[1], values[2], values[3])
+
+
 def sighting_from_message(message: dict[str, Any]) -> Sighting:
-    box = message["box"]
     return Sighting(
         at=message["at"],
         seen=Seen(message["seen"]),
         faces=message["faces"],
-        box=None if box is None else (box[0], box[1], box[2], box[3]),
+        box=_box(message["box"]),
         person_id=message["person_id"],
         distance=message["distance"],
         margin=message["margin"],
@@ -163,14 +167,13 @@ class ChannelLayerAnalyzer:
 
 def frame_analyse(message: dict[str, Any]) -> dict[str, Any]:
     """One request, analysed here (blocking): the reply to send back."""
-    still = message["still_at"]
     reply: dict[str, Any] = {"type": "frame.analysed", "id": message["id"]}
     try:
         sighting = frame_sighting(
             message["data"],
             at=message["at"],
             check_liveness=message["check_liveness"],
-            still_at=None if still is None else (still[0], still[1], still[2], still[3]),
+            still_at=_box(message["still_at"]),
             snapshot=message["snapshot"],
         )
     except ImageError as error:
