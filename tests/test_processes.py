@@ -1,7 +1,12 @@
 """Processes the tests start never touch the database, channel layer or broker the suite was
 pointed at: anyone may run the suite with a production URL in their shell."""
 
-from tests.processes import process_env, throwaway_database_url
+import os
+import subprocess
+
+import pytest
+
+from tests.processes import ROOT, free_port, process_env, throwaway_database_url
 
 
 def test_a_started_process_gets_its_own_data_folder_and_none_of_the_servers(monkeypatch, tmp_path):
@@ -31,3 +36,31 @@ def test_on_postgresql_the_processes_get_a_test_database_on_the_same_server():
         throwaway_database_url(url, "test_accessportal_processes_1")
         == "postgres://portal:secret@db.example.com:5432/test_accessportal_processes_1"
     )
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ACCESSPORTAL_DATABASE_URL", "").startswith("postgres"),
+    reason="runs in the PostgreSQL pass of scripts/test, where the servers are installed",
+)
+def test_the_test_command_gets_its_urls_while_the_servers_it_started_keep_running():
+    """scripts/test reads scripts/test-services' URLs through a pipe: a Redis it starts as a
+    daemon must not hold that pipe, or the test command waits for ever (a CI run did)."""
+    port = free_port()
+    env = {**os.environ, "ACCESSPORTAL_TEST_REDIS_PORT": str(port)}
+    try:
+        answer = subprocess.run(
+            [str(ROOT / "scripts" / "test-services")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert answer.returncode == 0, answer.stderr
+        assert answer.stdout.splitlines() == [
+            line for line in answer.stdout.splitlines() if line.startswith("TEST_")
+        ]
+        assert f"TEST_REDIS_URL=redis://127.0.0.1:{port}" in answer.stdout.splitlines()
+        ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True)
+        assert ping.stdout.strip() == b"PONG"
+    finally:
+        subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True)
