@@ -53,7 +53,8 @@ GREY = (90, 90, 90)  # an empty corridor, rather than a black screen
 
 def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
     """Enrol ``people`` identities (first photo), allow them at one gate, pair the kiosks.
-    Returns the kiosks' credentials and one probe frame per person."""
+    Returns the kiosks' credentials (each with its device key) and one probe frame per
+    person."""
     from django.core.files.base import ContentFile
 
     from gates.models import AccessRule, Gate, Site
@@ -77,16 +78,20 @@ def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
             continue
         AccessRule.objects.create(name=f"{name} any time", person=person, gate=gate)
         probes.append(camera_jpeg(FACES / "deepface-unit" / photos[1], background=GREY))
+    from tests.kiosk_device import DeviceKey
+
     credentials = []
     for number in range(kiosk_count):
         _, token = pairing.kiosk_create(gate=gate, name=f"Bench kiosk {number + 1}")
-        credentials.append(pairing.kiosk_pair(token=token)[1])
+        device = DeviceKey()
+        credentials.append((pairing.kiosk_pair(token=token, device_key=device.public)[1], device))
     return credentials, probes
 
 
 class KioskClient:
-    def __init__(self, number: int, credential: str, url: str, origin: str):
-        self.number, self.credential, self.url, self.origin = number, credential, url, origin
+    def __init__(self, number: int, credential: tuple, url: str, origin: str):
+        self.number, self.url, self.origin = number, url, origin
+        self.credential, self.device = credential  # the cookie, and the device key it is bound to
         self.sent_at: dict[int, float] = {}
         self.reply_ms: list[float] = []
         self.decision_ms: list[float] = []
@@ -107,7 +112,9 @@ class KioskClient:
                 },
                 max_size=2**20,
             ) as ws:
-                hello = json.loads(await ws.recv())
+                from tests.kiosk_device import websocket_greeting
+
+                hello = await websocket_greeting(ws, self.device)
                 if hello.get("type") != "hello":
                     self.errors.append(f"no hello: {hello}")
                     return

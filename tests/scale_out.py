@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.camera import camera_jpeg
+from tests.kiosk_device import DeviceKey, websocket_greeting
 from tests.processes import ROOT, UNIT, free_port, get, manage, process_env, wait_for
 from tests.services import Nginx, PrivatePostgres, PrivateRedis
 
@@ -56,14 +57,17 @@ SETUP = textwrap.dedent(
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = desk.get_session_auth_hash()
     session.create()
-    credentials = []
+    from tests.kiosk_device import DeviceKey
+    credentials, device_keys = [], []
     for name in ("Kiosk A", "Kiosk B"):
         _, token = pairing.kiosk_create(gate=gate, name=name)
-        credentials.append(pairing.kiosk_pair(token=token)[1])
+        device = DeviceKey()
+        credentials.append(pairing.kiosk_pair(token=token, device_key=device.public)[1])
+        device_keys.append(device.pem)
     from recognition.models import Kiosk
     kiosks = list(Kiosk.objects.order_by("pk").values_list("pk", flat=True))
     print(json.dumps({"person": ada.pk, "session": session.session_key, "kiosks": credentials,
-                      "kiosk_ids": kiosks}))
+                      "device_keys": device_keys, "kiosk_ids": kiosks}))
     """
 )
 
@@ -258,8 +262,11 @@ class KioskClient:
     10 s, and after a lost socket a new one, waiting as the page does (1 s, doubled up to 30 s,
     here without the jitter). Everything it hears is noted with the time."""
 
-    def __init__(self, url: str, origin: str, credential: str, tls: ssl.SSLContext | None):
+    def __init__(
+        self, url: str, origin: str, credential: str, device: DeviceKey, tls: ssl.SSLContext | None
+    ):
         self.url, self.origin, self.credential, self.tls = url, origin, credential, tls
+        self.device = device  # the key the credential is bound to
         self.scene = b""
         self.notes: list[Note] = []
         self._stopping = False
@@ -302,7 +309,7 @@ class KioskClient:
                     },
                     open_timeout=5,
                 ) as socket:
-                    hello = json.loads(await socket.recv())
+                    hello = await websocket_greeting(socket, self.device)
                     self._note(hello.get("type", "?"), hello)
                     if hello.get("type") == "hello":
                         wait = RECONNECT.first_seconds
@@ -402,6 +409,7 @@ def fault_scenario(d: Deployment) -> dict:
         d.nginx.url.replace("https://", "wss://") + "/ws/kiosk/",
         d.nginx.url,
         made["kiosks"][0],
+        DeviceKey.from_pem(made["device_keys"][0]),
         d.tls,
     )
     kiosk.start(EMPTY)
@@ -423,6 +431,7 @@ def fault_scenario(d: Deployment) -> dict:
         f"ws://127.0.0.1:{other_port}/ws/kiosk/",
         f"http://127.0.0.1:{other_port}",
         made["kiosks"][1],
+        DeviceKey.from_pem(made["device_keys"][1]),
         None,
     )
     straight.start(ADA)

@@ -145,7 +145,10 @@ def test_demo_offers_a_kiosk_pairing_link_until_the_kiosk_is_paired(client, caps
     call_command("load_demo")
     line = next(x for x in capsys.readouterr().out.splitlines() if "/kiosk/pair/" in x)
     url = next(word for word in line.split() if "/kiosk/pair/" in word)
-    assert client.post(url.split("8000", 1)[1]).status_code == 302
+    from tests.kiosk_device import DeviceKey
+
+    paired = client.post(url.split("8000", 1)[1], {"device_key": DeviceKey().public})
+    assert paired.status_code == 302
     assert client.get("/kiosk/").status_code == 200
     call_command("load_demo")
     output = capsys.readouterr().out

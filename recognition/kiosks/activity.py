@@ -5,6 +5,7 @@ the channel layer); the status pages listen to it, and the kiosks know nothing o
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -45,15 +46,26 @@ async def activity_publish(message: dict[str, Any]) -> None:
         logger.warning("A %s update did not reach the status pages: %s", message["kind"], error)
 
 
-def kiosk_update(kiosk_id: int, gate_id: int, state: KioskState) -> dict[str, Any]:
-    """``state``: online (connected or beating) or offline (disconnected)."""
-    return {
+def kiosk_update(
+    kiosk_id: int,
+    gate_id: int,
+    state: KioskState | None,
+    *,
+    misused_at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """``state``: online (connected or beating), offline (disconnected), or None when only
+    ``misused_at`` is news: the kiosk's credential came from a device without its key."""
+    update: dict[str, Any] = {
         "kind": "kiosk",
         "kiosk": kiosk_id,
         "gate": gate_id,
-        "status": state,
         "at": timezone.now().isoformat(),
     }
+    if state is not None:
+        update["status"] = state
+    if misused_at is not None:
+        update["misused_at"] = misused_at.isoformat()
+    return update
 
 
 def event_update(event: AccessEvent) -> dict[str, Any]:

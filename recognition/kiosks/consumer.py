@@ -1,10 +1,13 @@
 """The kiosk's WebSocket: authenticate the device, take its frames, send back what happened.
 
-Protocol. The device authenticates with the credential cookie it got when it was paired.
-It sends JPEG frames as binary messages, and ``{"type": "heartbeat"}`` as text now and then.
-The server sends JSON text:
+Protocol. The device shows the credential cookie it got when it was paired; the server sends
+``{"type": "challenge", "challenge": ...}`` and the device's first message must be
+``{"type": "proof", "signature": ...}``, the challenge signed with its device key
+(``recognition.kiosks.device_keys``). Anything else, or a wrong signature, is refused (4412)
+and the kiosk flagged: its credential was copied. Then the device sends JPEG frames as binary
+messages, and ``{"type": "heartbeat"}`` as text now and then. The server sends JSON text:
 
-- ``{"type": "hello", "kiosk": ..., "gate": ...}`` once accepted;
+- ``{"type": "hello", "kiosk": ..., "gate": ...}`` once the key is proven;
 - ``{"type": "frame", "frame": n, "state": "idle"|"detecting"|"decided", "faces": k,
   "dropped": d}`` for each analysed frame (``n`` counts the frames this socket received);
 - ``{"type": "decision", "frame": n, "state": "granted"|"denied", "reason": code,
@@ -35,11 +38,13 @@ from recognition.faces.engine import ImageError
 from recognition.kiosks.activity import activity_publish, event_update, kiosk_update
 from recognition.kiosks.analysis_service import AnalysisFailed
 from recognition.kiosks.analyzers import get_analyzer
+from recognition.kiosks.device_keys import challenge_new, proof_valid
 from recognition.kiosks.pairing import (
     KioskFacts,
     KioskState,
     Refusal,
     kiosk_check,
+    kiosk_credential_misused,
     kiosk_group,
     kiosk_seen,
 )
@@ -60,13 +65,24 @@ JPEG_MAGIC = b"\xff\xd8\xff"
 MAX_TEXT_CHARACTERS = 4096  # a heartbeat is 20
 SEEN_WRITE_SECONDS = 5.0  # how often last_seen_at is written, at most
 RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0)  # waits between tries to record a passage
+PROOF_SECONDS = 10.0  # for the device to answer the challenge
+
+
+def _json_object(text: str) -> dict | None:
+    """A JSON object, or None for anything else (not JSON, nested deeper than Python goes)."""
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return message if isinstance(message, dict) else None
 
 
 class KioskConsumer(AsyncWebsocketConsumer):
     # Seconds on a monotonic clock: passages, rate limits and silence are timed by it. Tests
     # replace it to move time on without sleeping.
     clock: Callable[[], float] = staticmethod(time.monotonic)
-    kiosk: KioskFacts | None = None  # set once the device is accepted
+    claimed: KioskFacts | None = None  # the credential's kiosk, until the device proves it
+    kiosk: KioskFacts | None = None  # set once the device proved its key
     closed = False  # once closed (by either side) nothing more is sent
     replaced = False  # another connection of the same kiosk took over
 
@@ -83,6 +99,58 @@ class KioskConsumer(AsyncWebsocketConsumer):
         if isinstance(checked, Refusal):
             await self._refuse(checked)
             return
+        # The credential names a kiosk; the device must now prove that kiosk's key.
+        self.claimed = checked
+        self.challenge = challenge_new()
+        self.proof_timer = asyncio.create_task(self._close_unless_proven())
+        await self._send_json({"type": MessageType.CHALLENGE, "challenge": self.challenge})
+
+    async def _prove(self, text: str | None) -> None:
+        """The device's first message: the challenge signed with its key, or it is refused."""
+        claimed = self.claimed
+        assert claimed is not None
+        self.claimed = None
+        self.proof_timer.cancel()
+        message = _json_object(text) if text and len(text) <= MAX_TEXT_CHARACTERS else None
+        if (
+            message is not None
+            and message.get("type") == MessageType.PROOF
+            and proof_valid(
+                device_key=claimed.device_key,
+                challenge=self.challenge,
+                signature=message.get("signature"),
+            )
+        ):
+            await self._start(claimed)
+            return
+        client = self.scope.get("client") or ("unknown address",)
+        logger.warning(
+            "Kiosk %s (%s): its credential came from %s without the device key; refused and "
+            "flagged (copied credential?)",
+            claimed.id,
+            claimed.name,
+            client[0],
+        )
+        try:
+            misused_at = await database_sync_to_async(kiosk_credential_misused)(kiosk_id=claimed.id)
+        except DatabaseError as error:
+            logger.warning("Kiosk %s: the misuse flag was not written: %s", claimed.id, error)
+        else:
+            await activity_publish(
+                kiosk_update(claimed.id, claimed.gate_id, None, misused_at=misused_at)
+            )
+        await self._refuse(Refusal.DEVICE_UNVERIFIED)
+
+    async def _close_unless_proven(self) -> None:
+        await asyncio.sleep(PROOF_SECONDS)
+        if self.claimed is not None:
+            self.claimed = None
+            await self._close(
+                CloseCode.SILENT, f"The device key was not proven within {PROOF_SECONDS:g} s."
+            )
+
+    async def _start(self, checked: KioskFacts) -> None:
+        """The device proved its key: take its frames from now on."""
         self.kiosk = checked
         self.tracker = kiosk_passage_tracker()
         recent = await database_sync_to_async(kiosk_recent_passage)(
@@ -95,6 +163,8 @@ class KioskConsumer(AsyncWebsocketConsumer):
         self.waiting: tuple[int, bytes] | None = None
         self.analysing: asyncio.Task | None = None
         self.last_message_at = self.last_seen_write = self.clock()
+        # An open connection of this kiosk is closed: this one proved the same device's key
+        # (a reconnect whose old socket the server has not yet seen close, or a second tab).
         await self.channel_layer.group_send(
             kiosk_group(checked.id), {"type": "kiosk.replaced", "by": self.channel_name}
         )
@@ -109,6 +179,8 @@ class KioskConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.kiosk is None:
+            if self.claimed is not None:
+                self.proof_timer.cancel()
             return
         self.closed = True
         self.watchdog.cancel()
@@ -125,6 +197,8 @@ class KioskConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if self.kiosk is None:
+            if self.claimed is not None and not self.closed:
+                await self._prove(text_data)
             return
         now = self.clock()
         self.last_message_at = now
@@ -160,11 +234,8 @@ class KioskConsumer(AsyncWebsocketConsumer):
                 f"Text messages may be at most {MAX_TEXT_CHARACTERS} characters.",
             )
             return
-        try:
-            message = json.loads(text)
-        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python goes
-            message = None
-        if not isinstance(message, dict) or message.get("type") != MessageType.HEARTBEAT:
+        message = _json_object(text)
+        if message is None or message.get("type") != MessageType.HEARTBEAT:
             await self._error(
                 "bad_message", 'Send frames as binary JPEG, or {"type": "heartbeat"} as text.'
             )

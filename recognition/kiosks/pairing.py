@@ -1,9 +1,11 @@
 """Kiosks: pairing, credentials and presence.
 
 A manager creates a kiosk for a gate and gets a one-time pairing link. Opening the link on a
-tablet pairs it: the tablet receives its own credential (a long random secret, kept in a
-cookie), the link stops working, and only SHA-256 hashes of both are stored. Revoking a kiosk
-stops its credential at once; a new pairing link replaces the old device's credential.
+tablet pairs it: the tablet makes its device key (``recognition.kiosks.device_keys``) and
+receives its own credential (a long random secret, kept in a cookie), the link stops working,
+and only SHA-256 hashes of link and credential, and the key's public half, are stored. Every
+connection shows the credential and proves the key. Revoking a kiosk stops its credential at
+once; a new pairing link replaces the old device's credential and key.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gates.models import Gate
+from recognition.kiosks.device_keys import DeviceKeyError, device_key_parse
 from recognition.kiosks.protocol import CloseCode
 from recognition.models import Kiosk
 
@@ -78,6 +81,10 @@ class PairingError(Exception):
         return cls(cls.USED_OR_EXPIRED)
 
 
+class NoDeviceKey(PairingError):
+    """The device sent no usable key; the link stays open for a browser that can."""
+
+
 def kiosk_for_pairing(token: str) -> Kiosk | None:
     """The kiosk an open, unexpired pairing link belongs to."""
     return (
@@ -89,8 +96,16 @@ def kiosk_for_pairing(token: str) -> Kiosk | None:
     )
 
 
-def kiosk_pair(*, token: str) -> tuple[Kiosk, str]:
-    """Use the pairing link once: the device's new credential. Raises PairingError."""
+def kiosk_pair(*, token: str, device_key: str) -> tuple[Kiosk, str]:
+    """Use the pairing link once, binding the kiosk to the device holding ``device_key``'s
+    private half: the device's new credential. Raises PairingError."""
+    try:
+        public_key = device_key_parse(device_key)
+    except DeviceKeyError as error:
+        raise NoDeviceKey(
+            f"{error} This browser cannot keep a device key: open the link in the kiosk's "
+            "browser over HTTPS (or http://127.0.0.1)."
+        ) from error
     with transaction.atomic():
         kiosk = kiosk_for_pairing(token)
         if kiosk is None:
@@ -102,6 +117,8 @@ def kiosk_pair(*, token: str) -> tuple[Kiosk, str]:
             pairing_token_hash="",
             pairing_expires_at=None,
             credential_hash=_hash(credential),
+            device_key=public_key,
+            credential_misused_at=None,
             paired_at=timezone.now(),
             revoked_at=None,
         )
@@ -141,6 +158,10 @@ class Refusal(enum.Enum):
     NOT_PAIRED = (CloseCode.NOT_PAIRED, "This device is not paired as a kiosk.")
     REVOKED = (CloseCode.REVOKED, "This kiosk has been revoked. Ask a manager to pair it again.")
     NO_GATE = (CloseCode.NO_GATE, "This kiosk has no gate. Ask a manager to assign one.")
+    DEVICE_UNVERIFIED = (
+        CloseCode.DEVICE_UNVERIFIED,
+        "This device could not prove it is the paired kiosk. Ask a manager to pair it again.",
+    )
 
     @property
     def code(self) -> CloseCode:
@@ -161,6 +182,7 @@ class KioskFacts:
     gate_name: str
     liveness_required: bool
     snapshot_faces: bool
+    device_key: str  # the public half the device proves on connecting
 
 
 def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
@@ -176,6 +198,8 @@ def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
         return Refusal.REVOKED
     if kiosk.gate is None:
         return Refusal.NO_GATE
+    if not kiosk.device_key:  # paired before device keys existed: it cannot prove one
+        return Refusal.DEVICE_UNVERIFIED
     return KioskFacts(
         id=kiosk.pk,
         name=kiosk.name,
@@ -183,8 +207,16 @@ def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
         gate_name=kiosk.gate.name,
         liveness_required=kiosk.gate.liveness_required,
         snapshot_faces=kiosk.gate.snapshot_faces,
+        device_key=kiosk.device_key,
     )
 
 
 def kiosk_seen(*, kiosk_id: int) -> None:
     Kiosk.objects.filter(pk=kiosk_id).update(last_seen_at=timezone.now())
+
+
+def kiosk_credential_misused(*, kiosk_id: int) -> dt.datetime:
+    """Flag the kiosk: its credential came from a device that could not prove the key."""
+    now = timezone.now()
+    Kiosk.objects.filter(pk=kiosk_id).update(credential_misused_at=now)
+    return now

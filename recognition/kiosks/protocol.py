@@ -20,15 +20,23 @@ class CloseCode(enum.IntEnum):
     NO_GATE = 4404
     SILENT = 4408  # nothing received for KIOSK_IDLE_TIMEOUT_SECONDS
     REPLACED = 4409  # a newer connection of the same kiosk took over
+    DEVICE_UNVERIFIED = 4412  # the device key was not proven (a copied credential)
     FRAME_TOO_LARGE = 4413  # a message over KIOSK_MAX_FRAME_BYTES (text: over 4 KiB)
     FLOODING = 4429  # more messages than KIOSK_MAX_MESSAGES_PER_SECOND, for too long
 
 
 # The codes after which a kiosk stops for good: only a manager can change what they mean.
-REFUSALS = (CloseCode.NOT_PAIRED, CloseCode.REVOKED, CloseCode.NO_GATE)
+REFUSALS = (
+    CloseCode.NOT_PAIRED,
+    CloseCode.REVOKED,
+    CloseCode.NO_GATE,
+    CloseCode.DEVICE_UNVERIFIED,
+)
 
 
 class MessageType(enum.StrEnum):
+    CHALLENGE = "challenge"  # the server's, first: sign this with the device key
+    PROOF = "proof"  # the kiosk's answer, before anything else
     HELLO = "hello"
     FRAME = "frame"
     DECISION = "decision"

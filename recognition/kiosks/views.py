@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from recognition.kiosks.pairing import (
+    NoDeviceKey,
     PairingError,
     Refusal,
     kiosk_check,
@@ -30,7 +31,7 @@ def kiosk_pair_page(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows what is being paired (and submits itself); POST uses the link once.
 
     Pairing happens on POST so that a link preview or a crawler fetching the URL cannot use
-    the link up; a browser opening it pairs at once.
+    the link up; a browser opening it makes its device key and pairs at once.
     """
     if request.method == "GET":
         kiosk = kiosk_for_pairing(token)
@@ -38,7 +39,9 @@ def kiosk_pair_page(request: HttpRequest, token: str) -> HttpResponse:
             return _error_page(request, "pairing_invalid", str(PairingError.default()), 404)
         return render(request, "kiosk/pair.html", {"kiosk": kiosk})
     try:
-        _, credential = kiosk_pair(token=token)
+        _, credential = kiosk_pair(token=token, device_key=request.POST.get("device_key", ""))
+    except NoDeviceKey as error:
+        return _error_page(request, "pairing_no_device_key", str(error), 400)
     except PairingError as error:
         return _error_page(request, "pairing_invalid", str(error), 404)
     response = redirect("kiosk")

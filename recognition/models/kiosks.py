@@ -7,7 +7,9 @@ from django.db import models
 
 class Kiosk(models.Model):
     """A tablet at a gate. It pairs once through a one-time link and then holds its own
-    credential (a cookie); only hashes of the link token and of the credential are stored."""
+    credential (a cookie) and its own device key (made in its browser, never leaving it); only
+    hashes of the link token and of the credential, and the device key's public half, are
+    stored (``recognition.kiosks.device_keys``)."""
 
     name = models.CharField(max_length=120)
     gate = models.ForeignKey(
@@ -20,7 +22,20 @@ class Kiosk(models.Model):
     pairing_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     pairing_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     credential_hash = models.CharField(max_length=64, blank=True, editable=False)
+    device_key = models.CharField(
+        max_length=256,
+        blank=True,
+        editable=False,
+        help_text="The public half of the key the paired tablet proves on every connection.",
+    )
     paired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    credential_misused_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When this kiosk's credential last came from a device that could not prove "
+        "the device key: the cookie was copied. Cleared by pairing again.",
+    )
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -35,6 +35,9 @@ def kiosk_summary(kiosk: Kiosk, *, now: dt.datetime) -> dict[str, Any]:
         "gate": kiosk.gate_id,
         "status": kiosk_status(kiosk, now=now),
         "last_seen": kiosk.last_seen_at.isoformat() if kiosk.last_seen_at else None,
+        "credential_misused_at": (
+            kiosk.credential_misused_at.isoformat() if kiosk.credential_misused_at else None
+        ),
     }
 
 

@@ -17,7 +17,7 @@
   // Close codes, message types and the back-off come from the server (kiosks/protocol.py).
   const CLOSE = config.closeCodes;
   const TYPE = config.messageTypes;
-  const REFUSED = new Set(config.refusals); // not paired, revoked, no gate
+  const REFUSED = new Set(config.refusals); // not paired, revoked, no gate, device unverified
   const IDLE_FPS = 1; // while nothing moves and the server sees no face
   const MAX_UNANSWERED = 3;
 
@@ -35,6 +35,7 @@
   let previousProbe = null;
   let encoding = false;
   let stopped = false;
+  let proven = false; // this connection proved the device key (the server said hello)
 
   function show(state, heading, text, reason) {
     root.dataset.state = state;
@@ -79,6 +80,7 @@
     socket = new WebSocket(scheme + window.location.host + config.socketPath);
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
+      proven = false;
       retryDelay = config.reconnect.firstSeconds;
       sent = lastAnswered = 0;
       lastAnswerAt = performance.now();
@@ -116,9 +118,28 @@
     tick();
   }
 
+  // The server's first message: sign its challenge with this device's key.
+  async function prove(challenge) {
+    const asked = socket;
+    let signature = null;
+    try {
+      signature = await window.kioskDeviceKey.sign(challenge);
+    } catch (error) {
+      console.warn("kiosk: device key:", error);
+    }
+    if (!signature) {
+      stopForGood("This browser holds no device key for this kiosk. Ask a manager for a new pairing link.");
+    } else if (asked === socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: TYPE.PROOF, signature }));
+    }
+  }
+
   function handle(message) {
     const now = performance.now();
-    if (message.type === TYPE.HELLO) {
+    if (message.type === TYPE.CHALLENGE) {
+      prove(message.challenge);
+    } else if (message.type === TYPE.HELLO) {
+      proven = true;
       if (now >= resultUntil) showWaiting();
     } else if (message.type === TYPE.FRAME) {
       lastAnswered = Math.max(lastAnswered, message.frame);
@@ -154,7 +175,7 @@
   }
 
   function sendFrame() {
-    if (!socket || socket.readyState !== WebSocket.OPEN || encoding || !video.videoWidth) return;
+    if (!socket || socket.readyState !== WebSocket.OPEN || !proven || encoding || !video.videoWidth) return;
     const now = performance.now();
     if (sceneMoved()) lastMotionAt = now;
     // While nobody is there (no face, nothing moving) a frame a second is enough to notice
@@ -204,7 +225,7 @@
     connect();
     setInterval(sendFrame, 1000 / Math.max(config.fps, IDLE_FPS) / 2);
     setInterval(() => {
-      if (socket && socket.readyState === WebSocket.OPEN) {
+      if (socket && socket.readyState === WebSocket.OPEN && proven) {
         socket.send(JSON.stringify({ type: TYPE.HEARTBEAT }));
       }
     }, config.heartbeatSeconds * 1000);

@@ -16,9 +16,22 @@
   const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   document.querySelectorAll("td.when").forEach((td) => (td.textContent = time(td.dataset.at)));
 
-  function setKiosk(id, status) {
+  // A kiosk whose credential came from a device without its key: flagged until re-paired.
+  function showMisuse(item, at) {
+    const flag = item.querySelector(".kiosk-misuse");
+    flag.dataset.at = at;
+    flag.querySelector("time").textContent = new Date(at).toLocaleString();
+    flag.hidden = false;
+  }
+  document.querySelectorAll(".kiosk-misuse[data-at]:not([hidden])").forEach((flag) => {
+    flag.querySelector("time").textContent = new Date(flag.dataset.at).toLocaleString();
+  });
+
+  function setKiosk(id, status, misusedAt) {
     const item = document.querySelector(`li[data-kiosk="${id}"]`);
     if (!item) return;
+    if (misusedAt) showMisuse(item, misusedAt);
+    if (!status) return;
     item.dataset.status = status;
     if (status === "online") item.dataset.seenAt = String(Date.now()); // this clock, not the server's
     item.querySelector(".kiosk-status").textContent = status;
@@ -52,7 +65,7 @@
     };
     socket.onmessage = (message) => {
       const update = JSON.parse(message.data);
-      if (update.kind === "kiosk") setKiosk(update.kiosk, update.status);
+      if (update.kind === "kiosk") setKiosk(update.kiosk, update.status, update.misused_at);
       if (update.kind === "event") addEvent(update.event);
     };
     socket.onclose = (closed) => {

@@ -126,6 +126,19 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         desk.screenshot(path=str(ARTIFACTS / "status-page-live.png"), full_page=True)
         desk_browser.close()
 
+        # The tablet's cookie copied into another browser opens nothing: that browser holds
+        # no device key to answer the server's challenge with, and the tablet keeps its place.
+        thief = kiosk_browser(playwright, stranger_clip)
+        thief_context = thief.new_context(viewport={"width": 1024, "height": 768})
+        thief_context.add_cookies(page.context.cookies())
+        thief_page = thief_context.new_page()
+        thief_page.goto(f"{server.url}/kiosk/")
+        thief_page.wait_for_selector('html[data-state="error"]', timeout=30_000)
+        assert state_of(thief_page) == ("error", "refused")
+        assert "no device key" in thief_page.locator("#detail").inner_text()
+        shot(thief_page, "error-copied-credential")
+        thief.close()
+
         page.wait_for_selector('html[data-state="idle"]', timeout=30_000)
         assert state_of(page) == ("idle", None)  # back to waiting by itself, not granted again
         shot(page, "idle")

@@ -28,6 +28,7 @@ from recognition.models import AccessEvent, DoorActuation, Kiosk
 from tests.camera import camera_jpeg
 from tests.conftest import FACES, UNIT
 from tests.factories import AccessRuleFactory, GateFactory, PersonFactory, UserFactory
+from tests.kiosk_device import DeviceKey
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,17 +41,32 @@ def run(scenario):
     return async_to_sync(scenario)()
 
 
+# The device key each test kiosk was paired with, by its credential: open_socket proves it.
+DEVICES: dict[str, DeviceKey] = {}
+
+
 def paired(gate=None) -> tuple[Kiosk, str]:
     _, token = pairing.kiosk_create(gate=gate or GateFactory())
-    return pairing.kiosk_pair(token=token)
+    device = DeviceKey()
+    kiosk, credential = pairing.kiosk_pair(token=token, device_key=device.public)
+    DEVICES[credential] = device
+    return kiosk, credential
 
 
-async def open_socket(credential=None, origin="http://127.0.0.1:8000", host="127.0.0.1:8000"):
+async def open_socket(
+    credential=None, origin="http://127.0.0.1:8000", host="127.0.0.1:8000", prove=True
+):
+    """A kiosk's socket; with ``prove`` (and a credential whose kiosk is accepted) it answers
+    the server's challenge with the device key, as the kiosk page does."""
     headers = [(b"origin", origin.encode()), (b"host", host.encode())]
     if credential:
         headers.append((b"cookie", f"{COOKIE}={credential}".encode()))
     socket = WebsocketCommunicator(application, "/ws/kiosk/", headers=headers)
     connected, _ = await socket.connect()
+    if connected and prove and credential in DEVICES:
+        challenge = await socket.receive_json_from(timeout=5)
+        assert challenge["type"] == "challenge", challenge
+        await socket.send_json_to(DEVICES[credential].proof(challenge))
     return socket, connected
 
 
@@ -107,7 +123,7 @@ def test_refused_devices_are_told_why_and_closed(case):
     }[case]
 
     async def scenario():
-        socket, connected = await open_socket(credential)
+        socket, connected = await open_socket(credential, prove=False)
         refused = await socket.receive_json_from()
         code, reason = await closed_with(socket)
         return connected, refused, code, reason

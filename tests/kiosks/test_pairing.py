@@ -9,6 +9,7 @@ from django.utils import timezone
 from recognition.kiosks import pairing
 from recognition.models import Kiosk
 from tests.factories import GateFactory
+from tests.kiosk_device import DeviceKey
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,11 @@ def pair_path(token: str) -> str:
     return f"/kiosk/pair/{token}/"
 
 
+def pair(client, token: str):
+    """Open the link as the kiosk page does: with a fresh device key's public half."""
+    return client.post(pair_path(token), {"device_key": DeviceKey().public})
+
+
 def test_opening_the_link_pairs_once_and_the_kiosk_page_loads(client):
     gate = GateFactory(name="Main entrance")
     kiosk, token = pairing.kiosk_create(gate=gate)
@@ -27,7 +33,7 @@ def test_opening_the_link_pairs_once_and_the_kiosk_page_loads(client):
     assert page.status_code == 200
     assert b"pair.js" in page.content  # the page submits itself: opening the link pairs
 
-    paired = client.post(pair_path(token))
+    paired = pair(client, token)
     assert paired.status_code == 302 and paired["Location"] == "/kiosk/"
     cookie = paired.cookies[COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Strict"
@@ -42,7 +48,7 @@ def test_opening_the_link_pairs_once_and_the_kiosk_page_loads(client):
 
     other = client.__class__()
     assert other.get(pair_path(token)).status_code == 404
-    again = other.post(pair_path(token))
+    again = pair(other, token)
     assert again.status_code == 404 and b"has been used or has expired" in again.content
     assert COOKIE not in again.cookies
 
@@ -55,7 +61,7 @@ def test_unpaired_and_revoked_devices_get_a_clear_screen_without_the_camera(clie
     assert b"kiosk.js" not in unpaired.content and b"<video" not in unpaired.content
 
     kiosk, token = pairing.kiosk_create(gate=GateFactory())
-    client.post(pair_path(token))
+    pair(client, token)
     pairing.kiosk_revoke(kiosk=kiosk)
     revoked = client.get("/kiosk/")
     assert revoked.status_code == 403 and b'data-reason="revoked"' in revoked.content
@@ -65,7 +71,7 @@ def test_unpaired_and_revoked_devices_get_a_clear_screen_without_the_camera(clie
 def test_a_kiosk_whose_gate_was_deleted_says_so(client):
     gate = GateFactory()
     _, token = pairing.kiosk_create(gate=gate)
-    client.post(pair_path(token))
+    pair(client, token)
     gate.delete()
     page = client.get("/kiosk/")
     assert page.status_code == 403 and b'data-reason="no_gate"' in page.content
@@ -74,17 +80,17 @@ def test_a_kiosk_whose_gate_was_deleted_says_so(client):
 def test_expired_and_replaced_links_do_not_pair(client):
     kiosk, token = pairing.kiosk_create(gate=GateFactory())
     Kiosk.objects.filter(pk=kiosk.pk).update(pairing_expires_at=timezone.now() - dt.timedelta(1))
-    assert client.post(pair_path(token)).status_code == 404
+    assert pair(client, token).status_code == 404
 
     newer = pairing.kiosk_pairing_link_new(kiosk=kiosk)
-    assert client.post(pair_path(token)).status_code == 404
-    assert client.post(pair_path(newer)).status_code == 302
+    assert pair(client, token).status_code == 404
+    assert pair(client, newer).status_code == 302
 
 
 def test_re_pairing_replaces_the_old_device(client):
     kiosk, token = pairing.kiosk_create(gate=GateFactory())
-    old = client.post(pair_path(token)).cookies[COOKIE].value
-    new = client.post(pair_path(pairing.kiosk_pairing_link_new(kiosk=kiosk))).cookies[COOKIE].value
+    old = pair(client, token).cookies[COOKIE].value
+    new = pair(client, pairing.kiosk_pairing_link_new(kiosk=kiosk)).cookies[COOKIE].value
     assert isinstance(pairing.kiosk_check(old), pairing.Refusal)
     assert pairing.kiosk_check(new).id == kiosk.pk
 
@@ -94,7 +100,7 @@ def test_kiosk_create_command_prints_a_working_link(client, capsys):
     call_command("kiosk_create", "--gate", "main-entrance", "--name", "Lobby tablet")
     url = capsys.readouterr().out.strip()
     assert url.startswith("http://127.0.0.1:8000/kiosk/pair/")
-    assert client.post(url.removeprefix("http://127.0.0.1:8000")).status_code == 302
+    assert pair(client, url.removeprefix("http://127.0.0.1:8000").split("/")[-2]).status_code == 302
     assert Kiosk.objects.get().name == "Lobby tablet"
 
 

@@ -58,6 +58,22 @@ def test_the_starting_state_counts_today_in_the_sites_time_zone():
     assert [e["reason"] for e in status.last_events] == ["unknown_face", "granted", "granted"]
 
 
+def test_a_kiosk_whose_credential_was_copied_is_flagged_on_the_page(client):
+    from recognition.kiosks.pairing import kiosk_credential_misused
+
+    gate = GateFactory(name="Lobby")
+    flagged, _ = paired(gate)
+    clean, _ = paired(gate)
+    kiosk_credential_misused(kiosk_id=flagged.pk)
+    client.force_login(watcher())
+    page = client.get(reverse("recognition:status")).content.decode()
+    items = page.split('<li data-kiosk="')[1:]
+    flagged_item = next(i for i in items if i.startswith(str(flagged.pk)))
+    clean_item = next(i for i in items if i.startswith(str(clean.pk)))
+    assert "Credential copied" in flagged_item and " hidden>" not in flagged_item
+    assert "Credential copied" in clean_item and " hidden>" in clean_item  # there, not shown
+
+
 def test_who_may_see_the_page(client):
     for user, expected in (
         (watcher(), 200),

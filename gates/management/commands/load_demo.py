@@ -21,7 +21,8 @@ class Command(BaseCommand):
         self._demo_kiosk()
 
     def _demo_kiosk(self) -> None:
-        """A kiosk at the main entrance; while it is unpaired, a fresh pairing link each run."""
+        """A kiosk at the main entrance; while it is unpaired (or was paired before device
+        keys, so that it can no longer connect), a fresh pairing link each run."""
         from gates.models import Gate
         from recognition.kiosks.pairing import kiosk_pairing_link_new, pairing_url
         from recognition.models import Kiosk
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         if gate is None:
             return
         kiosk, _ = Kiosk.objects.get_or_create(name="Main entrance tablet", defaults={"gate": gate})
-        if kiosk.credential_hash and not kiosk.revoked_at:
+        if kiosk.credential_hash and kiosk.device_key and not kiosk.revoked_at:
             self.stdout.write(f"Kiosk “{kiosk}” is paired (new links: admin, or kiosk_create).")
             return
         url = pairing_url(kiosk_pairing_link_new(kiosk=kiosk))
