@@ -533,6 +533,9 @@ KIOSK_MAX_FRAME_BYTES = env_int("KIOSK_MAX_FRAME_BYTES", 512 * 1024, minimum=16 
 KIOSK_MAX_MESSAGES_PER_SECOND = env_float(
     "KIOSK_MAX_MESSAGES_PER_SECOND", 15.0, minimum=1.0, maximum=100
 )
+# Passages one kiosk may decide a minute (a door lets a person through every few seconds at
+# most); beyond it the kiosk says "please wait" and nothing is decided or opened.
+KIOSK_MAX_DECISIONS_PER_MINUTE = env_int("KIOSK_MAX_DECISIONS_PER_MINUTE", 30, minimum=1)
 KIOSK_IDLE_TIMEOUT_SECONDS = env_float(
     "KIOSK_IDLE_TIMEOUT_SECONDS", 60.0, minimum=1.0, maximum=3600
 )

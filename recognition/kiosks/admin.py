@@ -18,11 +18,19 @@ from recognition.models import Kiosk
 
 @admin.register(Kiosk)
 class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "gate", "status", "last_seen_at", "paired_at"]
+    list_display = ["name", "gate", "status", "last_seen_at", "paired_at", "credential_misused_at"]
     list_filter = ["gate__site", "gate"]
     search_fields = ["name", "gate__name"]
-    fields = ["name", "gate", "status", "paired_at", "last_seen_at", "revoked_at"]
-    readonly_fields = ["status", "paired_at", "last_seen_at", "revoked_at"]
+    fields = [
+        "name",
+        "gate",
+        "status",
+        "paired_at",
+        "last_seen_at",
+        "revoked_at",
+        "credential_misused_at",
+    ]
+    readonly_fields = ["status", "paired_at", "last_seen_at", "revoked_at", "credential_misused_at"]
     actions = ["new_pairing_link", "revoke"]
 
     @admin.display(description="status")

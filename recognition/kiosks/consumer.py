@@ -50,7 +50,7 @@ from recognition.kiosks.pairing import (
 )
 from recognition.kiosks.passages import Agreement, kiosk_passage_tracker
 from recognition.kiosks.protocol import CloseCode, MessageType
-from recognition.kiosks.rate_limit import MessageRate
+from recognition.kiosks.rate_limit import MessageRate, kiosk_decision_allowed
 from recognition.kiosks.recording import (
     PassageRecord,
     kiosk_recent_passage,
@@ -294,6 +294,21 @@ class KioskConsumer(AsyncWebsocketConsumer):
                 }
             )
             if agreement is None:
+                continue
+            if not await kiosk_decision_allowed(
+                self.accepted.id, per_minute=settings.KIOSK_MAX_DECISIONS_PER_MINUTE
+            ):
+                logger.warning(
+                    "Kiosk %s: more than %s passages this minute; not decided",
+                    self.accepted.id,
+                    settings.KIOSK_MAX_DECISIONS_PER_MINUTE,
+                )
+                self.tracker.forget()  # decided afresh once the minute is over
+                await self._error(
+                    "too_many_passages",
+                    "Too many passages at this kiosk. Please wait a moment.",
+                    frame=frame,
+                )
                 continue
             try:
                 record = await self._record(agreement)

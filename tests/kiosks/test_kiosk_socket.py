@@ -761,3 +761,41 @@ def test_a_passage_is_pushed_live_to_the_status_page(people_and_gate):
     assert event["id"] == decision["event"] and event["gate"] == gate.pk
     assert event["person"] == "Ada Lovelace" and event["granted"] and event["reason"] == "granted"
     assert updates[0] == {**updates[0], "kind": "kiosk", "status": "online"}
+
+
+def test_a_kiosk_deciding_too_many_passages_a_minute_is_told_to_wait(
+    people_and_gate, settings, monkeypatch
+):
+    """GIVEN a kiosk allowed one passage a minute WHEN Ada is granted, leaves and steps up
+    again within the minute THEN the second passage is not decided: the kiosk hears why, and
+    nothing is recorded or opened."""
+    settings.KIOSK_MAX_DECISIONS_PER_MINUTE = 1
+    from django.core.cache import cache
+
+    from recognition.kiosks import rate_limit
+
+    cache.clear()
+    monkeypatch.setattr(rate_limit, "wall_clock", lambda: 120.0)  # one minute throughout
+    _, gate = people_and_gate
+    clock = SteppedClock()
+    monkeypatch.setattr(KioskConsumer, "clock", staticmethod(clock))
+    _, credential = paired(gate)
+    ada_frame = camera_jpeg(UNIT / "img6.jpg")
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await socket.receive_json_from()
+        _, first = await frames_until_decision(socket, ada_frame)
+        await frames_without_decision(socket, EMPTY_SCENE, 1)
+        clock.advance(0.4)  # she has left
+        await frames_without_decision(socket, EMPTY_SCENE, 1)
+        for _ in range(4):
+            await socket.send_to(bytes_data=ada_frame)
+        refused = await next_of(socket, "error")
+        await socket.disconnect()
+        return first, refused
+
+    first, refused = run(scenario)
+    assert first["state"] == "granted"
+    assert refused["code"] == "too_many_passages" and "wait" in refused["message"]
+    assert AccessEvent.objects.count() == 1 and DoorActuation.objects.count() == 1
