@@ -41,5 +41,5 @@ urlpatterns = [
     path("gates/", include("gates.urls")),
     path("recognition/", include("recognition.urls")),
     path("kiosk/", kiosk_page, name="kiosk"),
-    path("kiosk/pair/<str:token>/", kiosk_pair_page, name="kiosk-pair"),
+    path("kiosk/pair/", kiosk_pair_page, name="kiosk-pair"),
 ]

@@ -147,7 +147,8 @@ def test_demo_offers_a_kiosk_pairing_link_until_the_kiosk_is_paired(client, caps
     url = next(word for word in line.split() if "/kiosk/pair/" in word)
     from tests.kiosk_device import DeviceKey
 
-    paired = client.post(url.split("8000", 1)[1], {"device_key": DeviceKey().public})
+    token = url.split("#", 1)[1]
+    paired = client.post("/kiosk/pair/", {"token": token, "device_key": DeviceKey().public})
     assert paired.status_code == 302
     assert client.get("/kiosk/").status_code == 200
     call_command("load_demo")

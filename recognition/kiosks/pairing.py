@@ -53,7 +53,9 @@ def kiosk_status(kiosk: Kiosk, *, now: dt.datetime | None = None) -> KioskState:
 
 
 def pairing_url(token: str) -> str:
-    return f"{settings.KIOSK_PUBLIC_URL}/kiosk/pair/{token}/"
+    """The link a tablet opens. The token is the fragment: browsers never send it to a server,
+    so it lands in no access log; the page's script posts it."""
+    return f"{settings.KIOSK_PUBLIC_URL}/kiosk/pair/#{token}"
 
 
 def kiosk_pairing_link_new(*, kiosk: Kiosk) -> str:

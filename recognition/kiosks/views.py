@@ -11,7 +11,6 @@ from recognition.kiosks.pairing import (
     PairingError,
     Refusal,
     kiosk_check,
-    kiosk_for_pairing,
     kiosk_pair,
 )
 from recognition.kiosks.protocol import page_protocol
@@ -27,19 +26,21 @@ def _error_page(request: HttpRequest, reason: str, message: str, status: int) ->
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def kiosk_pair_page(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows what is being paired (and submits itself); POST uses the link once.
+def kiosk_pair_page(request: HttpRequest) -> HttpResponse:
+    """GET is the page the pairing link opens; its script makes the device key and POSTs it
+    with the link's token, which uses the link once.
 
-    Pairing happens on POST so that a link preview or a crawler fetching the URL cannot use
-    the link up; a browser opening it makes its device key and pairs at once.
+    The token travels in the link's fragment (``/kiosk/pair/#<token>``), which browsers never
+    send to a server: it appears in no access log (Daphne's, a proxy's) and no Referer. And
+    pairing happens on POST, from the page's script, so that a link preview or a crawler
+    fetching the URL cannot use the link up.
     """
     if request.method == "GET":
-        kiosk = kiosk_for_pairing(token)
-        if kiosk is None:
-            return _error_page(request, "pairing_invalid", str(PairingError.default()), 404)
-        return render(request, "kiosk/pair.html", {"kiosk": kiosk})
+        return render(request, "kiosk/pair.html")
     try:
-        _, credential = kiosk_pair(token=token, device_key=request.POST.get("device_key", ""))
+        _, credential = kiosk_pair(
+            token=request.POST.get("token", ""), device_key=request.POST.get("device_key", "")
+        )
     except NoDeviceKey as error:
         return _error_page(request, "pairing_no_device_key", str(error), 400)
     except PairingError as error:

@@ -113,6 +113,9 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
 
         page.goto(server.pairing_urls[0])  # opening the link pairs the tablet
         page.wait_for_url(f"{server.url}/kiosk/")
+        token = server.pairing_urls[0].split("#", 1)[1]
+        access_log = server.log.read_text()
+        assert "/kiosk/pair/" in access_log and token not in access_log  # never logged
         page.wait_for_selector('html[data-state="granted"]', timeout=60_000)
         assert state_of(page) == ("granted", "granted")
         assert "Ada" in page.locator("#title").inner_text()

@@ -16,22 +16,21 @@ pytestmark = pytest.mark.django_db
 COOKIE = "accessportal_kiosk"
 
 
-def pair_path(token: str) -> str:
-    return f"/kiosk/pair/{token}/"
-
-
 def pair(client, token: str):
-    """Open the link as the kiosk page does: with a fresh device key's public half."""
-    return client.post(pair_path(token), {"device_key": DeviceKey().public})
+    """Open the link as its page's script does: the token with a fresh device key."""
+    return client.post("/kiosk/pair/", {"token": token, "device_key": DeviceKey().public})
 
 
 def test_opening_the_link_pairs_once_and_the_kiosk_page_loads(client):
     gate = GateFactory(name="Main entrance")
     kiosk, token = pairing.kiosk_create(gate=gate)
 
-    page = client.get(pair_path(token))
+    link = pairing.pairing_url(token)
+    assert link.endswith(f"/kiosk/pair/#{token}")  # a fragment: never sent to the server
+    page = client.get("/kiosk/pair/")
     assert page.status_code == 200
     assert b"pair.js" in page.content  # the page submits itself: opening the link pairs
+    assert token.encode() not in page.content
 
     paired = pair(client, token)
     assert paired.status_code == 302 and paired["Location"] == "/kiosk/"
@@ -47,7 +46,6 @@ def test_opening_the_link_pairs_once_and_the_kiosk_page_loads(client):
     assert b"Main entrance" in screen.content
 
     other = client.__class__()
-    assert other.get(pair_path(token)).status_code == 404
     again = pair(other, token)
     assert again.status_code == 404 and b"has been used or has expired" in again.content
     assert COOKIE not in again.cookies
@@ -99,8 +97,8 @@ def test_kiosk_create_command_prints_a_working_link(client, capsys):
     GateFactory(slug="main-entrance")
     call_command("kiosk_create", "--gate", "main-entrance", "--name", "Lobby tablet")
     url = capsys.readouterr().out.strip()
-    assert url.startswith("http://127.0.0.1:8000/kiosk/pair/")
-    assert pair(client, url.removeprefix("http://127.0.0.1:8000").split("/")[-2]).status_code == 302
+    assert url.startswith("http://127.0.0.1:8000/kiosk/pair/#")
+    assert pair(client, url.split("#", 1)[1]).status_code == 302
     assert Kiosk.objects.get().name == "Lobby tablet"
 
 
