@@ -2,7 +2,7 @@
 
 managers: edit people, gates, schedules, rules. auditors: read everything, change nothing.
 security desk: read people, gates, schedules, holidays and rules (to make sense of events and
-answer "why"), never face photos, nothing else.
+answer "why"), the face snapshots of passages, never enrolled face photos, nothing else.
 """
 
 import pytest
@@ -161,3 +161,22 @@ def test_face_photo_files_only_for_roles_that_see_biometrics(
     client.force_login(users[role])
     response = client.get(reverse("recognition:face-photo-image", args=[photo.pk]))
     assert response.status_code == (200 if role in READERS["facephoto"] else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_face_snapshots_of_passages_for_the_three_roles_enrolment_photos_not_for_the_desk(
+    client, users, role, settings, tmp_path
+):
+    """The decision (README, Roles): the desk is at the door to see who passed or was turned
+    away, so it sees the face snapshot of a passage where the gate keeps them (for the days
+    the gate keeps them); it never sees the enrolled face photos (previous test)."""
+    from recognition.access_log.snapshots import access_snapshot_keep
+    from tests.factories import access_event
+
+    settings.MEDIA_ROOT = tmp_path
+    gate = GateFactory()
+    event = access_event(gate=gate, granted=False, reason="unknown_face")
+    access_snapshot_keep(event=event, person=None, jpeg=b"\xff\xd8\xffjpeg", gate=gate)
+    client.force_login(users[role])
+    response = client.get(reverse("recognition:access-snapshot-image", args=[event.pk]))
+    assert response.status_code == (403 if role == "outsider" else 200)
