@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from accessportal.request_limits import RequestBodyLimit  # noqa: E402
 from accessportal.routing import websocket_urlpatterns  # noqa: E402
 from accessportal.socket_guards import socket_guards  # noqa: E402
 from recognition.kiosks.analyzers import get_analyzer  # noqa: E402
@@ -20,7 +21,7 @@ if settings.KIOSK_WARM_AT_START:
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestBodyLimit(django_asgi_app, settings.REQUEST_MAX_BYTES),
         "websocket": socket_guards(URLRouter(websocket_urlpatterns)),
     }
 )

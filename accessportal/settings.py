@@ -261,6 +261,13 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PHOTO_UPLOAD_MAX_BYTES = env_int("PHOTO_UPLOAD_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+# The largest request body taken at all (accessportal/request_limits.py): 413 beyond it, before
+# Django reads a byte. Room for a photo and its form around it.
+REQUEST_MAX_BYTES = env_int(
+    "REQUEST_MAX_BYTES",
+    max(10 * 1024 * 1024, PHOTO_UPLOAD_MAX_BYTES + 1024 * 1024),
+    minimum=PHOTO_UPLOAD_MAX_BYTES + 64 * 1024,
+)
 
 # --- HTTPS and cookies ----------------------------------------------------------------------
 # Behind a TLS-terminating proxy set ACCESSPORTAL_HTTPS=true: secure cookies, HSTS, redirect.
