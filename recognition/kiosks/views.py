@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from accessportal import security_headers
 from recognition.kiosks.pairing import (
     NoDeviceKey,
     PairingError,
@@ -71,4 +72,6 @@ def kiosk_page(request: HttpRequest) -> HttpResponse:
         "heartbeatSeconds": settings.KIOSK_HEARTBEAT_SECONDS,
         **page_protocol(),
     }
-    return render(request, "kiosk/kiosk.html", {"kiosk": checked, "config": config})
+    response = render(request, "kiosk/kiosk.html", {"kiosk": checked, "config": config})
+    response.headers[security_headers.HEADER] = security_headers.PERMISSIONS_POLICY_KIOSK
+    return response

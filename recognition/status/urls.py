@@ -1,7 +1,8 @@
 from django.urls import path
 
-from recognition.status.views import gate_status_page
+from recognition.status.views import gate_status_alive, gate_status_page
 
 urlpatterns = [
     path("status/", gate_status_page, name="status"),
+    path("status/alive/", gate_status_alive, name="status-alive"),
 ]

@@ -27,5 +27,21 @@ def gate_status_page(request: HttpRequest) -> HttpResponse:
             "offline_after": settings.KIOSK_OFFLINE_AFTER_SECONDS,
             "last_events": LAST_EVENTS,
             "socket": status_page_protocol(),
+            "keep_alive_seconds": keep_alive_seconds(),
         },
     )
+
+
+def keep_alive_seconds() -> int:
+    """How often an open status page renews its operator's session: a third of the idle
+    time, at most five minutes."""
+    return max(10, min(300, settings.SESSION_IDLE_MINUTES * 20))
+
+
+@staff_member_required
+def gate_status_alive(request: HttpRequest) -> HttpResponse:
+    """An open status page asks here now and then: a watched wall screen is in use, so its
+    session is renewed (every request renews it) while an idle admin tab expires."""
+    if not may_see_status(request.user):
+        raise PermissionDenied
+    return HttpResponse(status=204)

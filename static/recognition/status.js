@@ -7,6 +7,10 @@
   const offlineAfter = Number(root.dataset.offlineAfter) * 1000;
   const keep = Number(root.dataset.lastEvents);
   const liveState = document.getElementById("live-state");
+  // An open status page is in use: it renews its operator's session before it goes idle.
+  setInterval(() => {
+    fetch(root.dataset.keepAliveUrl, { credentials: "same-origin", cache: "no-store" }).catch(() => {});
+  }, Number(root.dataset.keepAliveSeconds) * 1000);
   // The socket's close codes and back-off come from the server (status/consumer.py).
   const socketProtocol = JSON.parse(document.getElementById("status-socket").textContent);
   const CLOSE = socketProtocol.closeCodes;
