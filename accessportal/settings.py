@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,24 @@ from accessportal.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
+
+
+def _private_data_folder() -> None:
+    """What this process writes is its own user's only: the database file, media (photos,
+    snapshots), report files, generated keys. Files are made 0600 and folders 0700 (umask
+    077, for every process of the product: they all read these settings), and the data folder
+    and an existing SQLite database are put back to that on each start (an older install
+    left them readable by every user of the machine)."""
+    os.umask(0o077)
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if DATA_DIR.stat().st_uid == os.getuid():
+        DATA_DIR.chmod(0o700)
+        for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm"):
+            if (DATA_DIR / name).exists():
+                (DATA_DIR / name).chmod(0o600)
+
+
+_private_data_folder()
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -251,6 +270,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Media holds people's photos: never served publicly, only through permission-checked views.
 # With several machines, a folder they all mount (the biometric files in it are encrypted).
 MEDIA_ROOT = Path(env_str("MEDIA_DIR", str(DATA_DIR / "media")))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "/media-not-public/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

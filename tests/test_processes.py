@@ -64,3 +64,32 @@ def test_the_test_command_gets_its_urls_while_the_servers_it_started_keep_runnin
         assert ping.stdout.strip() == b"PONG"
     finally:
         subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True)
+
+
+def test_the_data_folder_and_what_the_product_writes_there_are_its_users_only(tmp_path):
+    """GIVEN an older install whose data folder and database anyone on the machine could read
+    WHEN any process of the product starts (here: migrate, then a photo stored by the shell)
+    THEN the folder is 0700, the database and every file written 0600."""
+    from tests.processes import manage
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    (data / "db.sqlite3").touch()
+    (data / "db.sqlite3").chmod(0o644)
+    env = process_env(data)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(
+        env,
+        "shell",
+        "-v0",
+        "-c",
+        "from django.core.files.base import ContentFile\n"
+        "from django.core.files.storage import default_storage\n"
+        "default_storage.save('reports/x.csv', ContentFile(b'a,b'))",
+    )
+    assert data.stat().st_mode & 0o777 == 0o700
+    written = list(data.rglob("*"))
+    assert any(p.name == "x.csv" for p in written) and any(p.name == "secret_key" for p in written)
+    loose = [str(p) for p in written if p.stat().st_mode & 0o077]
+    assert loose == []
