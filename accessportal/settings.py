@@ -343,9 +343,12 @@ if not HTTPS:
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a request without credentials is answered 401 with
+    # "WWW-Authenticate: Token" (a session cookie alone has no such challenge, so DRF said 403);
+    # a signed-in account without the permission still gets 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accessportal.api.RoleModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
