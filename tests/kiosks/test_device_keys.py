@@ -34,6 +34,7 @@ from tests.kiosks.test_kiosk_socket import (
     paired,
     run,
 )
+from tests.status.test_status import status_socket, watcher
 
 # --- The proof itself ---------------------------------------------------------------------
 
@@ -121,18 +122,13 @@ def test_a_copied_credential_is_refused_flagged_and_the_tablet_keeps_its_place(
 ):
     kiosk, credential = paired(GateFactory(name="Lobby"))
     device = DEVICES[credential]
+    desk = watcher()
 
     async def scenario():
-        from channels.layers import get_channel_layer
-
-        from recognition.kiosks.activity import ACTIVITY_GROUP
-
-        layer = get_channel_layer()
-        watcher = await layer.new_channel()
-        await layer.group_add(ACTIVITY_GROUP, watcher)
+        status = await status_socket(desk)
         tablet, _ = await open_socket(credential)
         assert (await tablet.receive_json_from(timeout=5))["type"] == "hello"
-        await layer.receive(watcher)  # the tablet online
+        assert (await status.receive_json_from(timeout=5))["status"] == "online"
 
         copy, connected = await open_socket(credential, prove=False)
         assert connected
@@ -150,7 +146,8 @@ def test_a_copied_credential_is_refused_flagged_and_the_tablet_keeps_its_place(
             await copy.send_to(text_data='{"type": "proof", "signature": [[[[')
         refused = await next_of(copy, "refused")
         code, _ = await closed_with(copy)
-        flagged = (await layer.receive(watcher))["update"]
+        flagged = await status.receive_json_from(timeout=5)
+        await status.disconnect()
 
         # The real tablet was never replaced: it still decides.
         await tablet.send_to(bytes_data=EMPTY_SCENE)
