@@ -3,6 +3,7 @@ at F fps for T seconds to a real Daphne process (scratch database, real face eng
 
     python bench/kiosk_load.py [--kiosks 10] [--fps 5] [--seconds 60] [--sweep 2,4,6,8,10]
                                [--web-processes 2] [--analysis-workers 2]
+                               [--fuzz-connections 8 --fuzz-rate 12]
 
 Each kiosk plays visitors in turn: ``--visit`` seconds of an enrolled person's face (a photo
 that was not enrolled), then ``--gap`` seconds of an empty scene. Every frame is sent on
@@ -12,6 +13,14 @@ frame-to-decision latency, frames sent, answered and dropped (newest frame wins)
 received, events written, lost events (decisions without an event, or the reverse), errors,
 and whether the target holds (zero errors, zero lost events, p95 under 250 ms). With
 ``--sweep`` it also reports the largest kiosk count that holds it.
+
+With ``--fuzz-connections`` that many hostile clients run beside the kiosks, each paired as a
+kiosk of its own: they send what tests/kiosk_fuzz.py makes (size-bomb JPEG headers, noise,
+deep and broken JSON, text too long to read) at ``--fuzz-rate`` messages a second, connect
+again whenever they are closed, and every fifth connection skips the device-key proof (a
+copied cookie). The run then also reports messages sent, connections, close codes, error
+replies, and the tracebacks and ERROR lines the server logged (target: none): the kiosks'
+figures are their figures during the fuzz.
 
 By default one Daphne analyses frames itself (``KIOSK_FRAME_ANALYZER`` from the environment)
 on SQLite. With ``--web-processes`` above 1 or ``--analysis-workers`` above 0 it runs scaled
@@ -27,8 +36,10 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from _setup import (
@@ -157,21 +168,89 @@ class KioskClient:
                 self.errors.append(f"{kind}: {message}")
 
 
-async def load_run(credentials, probes, empty, *, ports, fps, seconds, visit, gap) -> dict:
+class FuzzClient:
+    """A hostile client holding a kiosk's credential and device key (see the module's
+    docstring). Counts what it sent and what it heard."""
+
+    def __init__(self, number: int, credential: tuple, url: str, origin: str):
+        self.number, self.url, self.origin = number, url, origin
+        self.credential, self.device = credential
+        self.sent = self.connections = 0
+        self.closes: Counter[str] = Counter()
+        self.replies: Counter[str] = Counter()
+        self.failures: list[str] = []
+
+    async def run(self, *, seconds: float, rate: float, start: float) -> None:
+        import websockets
+
+        from tests.kiosk_device import websocket_greeting
+        from tests.kiosk_fuzz import TEXT_TOO_LONG, bad_frames, bad_texts
+
+        rng = random.Random(self.number)
+        messages: list[bytes | str] = [*bad_frames(rng), *bad_texts(rng), TEXT_TOO_LONG]
+        await asyncio.sleep(max(0.0, start - time.monotonic()))
+        deadline = start + seconds
+        while time.monotonic() < deadline:
+            self.connections += 1
+            prove = self.connections % 5 != 0
+            try:
+                async with websockets.connect(
+                    self.url,
+                    additional_headers={
+                        "Cookie": f"accessportal_kiosk={self.credential}",
+                        "Origin": self.origin,
+                    },
+                    max_size=2**20,
+                ) as ws:
+                    if prove:
+                        await websocket_greeting(ws, self.device)
+                    else:
+                        await ws.recv()  # the challenge, left unanswered: frames instead
+                    receiver = asyncio.create_task(self._receive(ws))
+                    try:
+                        while time.monotonic() < deadline:
+                            await ws.send(rng.choice(messages))
+                            self.sent += 1
+                            await asyncio.sleep(1 / rate)
+                    finally:
+                        receiver.cancel()
+            except websockets.ConnectionClosed as closed:
+                self.closes[str(closed.rcvd.code if closed.rcvd else None)] += 1
+            except Exception as error:
+                self.failures.append(f"{type(error).__name__}: {error}")
+                await asyncio.sleep(0.5)
+
+    async def _receive(self, ws) -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message.get("type") in ("error", "refused"):
+                self.replies[message.get("code", "?")] += 1
+
+
+async def load_run(
+    credentials, probes, empty, *, ports, fps, seconds, visit, gap, fuzzers=(), fuzz_rate=12.0
+) -> dict:
     clients = []
     for i, credential in enumerate(credentials):
         port = ports[i % len(ports)]  # in turn, as a load balancer without stickiness would
         url, origin = f"ws://127.0.0.1:{port}/ws/kiosk/", f"http://127.0.0.1:{port}"
         clients.append(KioskClient(i, credential, url, origin))
+    hostile = []
+    for i, credential in enumerate(fuzzers):
+        port = ports[i % len(ports)]
+        url, origin = f"ws://127.0.0.1:{port}/ws/kiosk/", f"http://127.0.0.1:{port}"
+        hostile.append(FuzzClient(i, credential, url, origin))
     start = time.monotonic() + 1.0
     await asyncio.gather(
         *(
             c.run(probes, empty, fps=fps, seconds=seconds, visit=visit, gap=gap, start=start)
             for c in clients
-        )
+        ),
+        *(f.run(seconds=seconds, rate=fuzz_rate, start=start) for f in hostile),
     )
     return {
         "clients": clients,
+        "fuzzers": hostile,
         "reply_ms": [ms for c in clients for ms in c.reply_ms],
         "decision_ms": [ms for c in clients for ms in c.decision_ms],
     }
@@ -192,8 +271,22 @@ def summarise(result: dict, *, kiosks: int, fps: float, seconds: float, since) -
     answered = len(result["reply_ms"])
     reply = percentiles(result["reply_ms"], (50, 95, 99))
     lost = len(decided ^ written)
+    fuzzers = result["fuzzers"]
+    fuzz = None
+    if fuzzers:
+        closes: Counter[str] = sum((f.closes for f in fuzzers), Counter())
+        replies: Counter[str] = sum((f.replies for f in fuzzers), Counter())
+        fuzz = {
+            "clients": len(fuzzers),
+            "connections": sum(f.connections for f in fuzzers),
+            "messages_sent": sum(f.sent for f in fuzzers),
+            "close_codes": dict(closes),
+            "error_replies": dict(replies),
+            "client_failures": [e for f in fuzzers for e in f.failures][:5],
+        }
     return {
         "kiosks": kiosks,
+        "fuzz": fuzz,
         "fps": fps,
         "seconds": seconds,
         "frames_sent": sent,
@@ -212,6 +305,21 @@ def summarise(result: dict, *, kiosks: int, fps: float, seconds: float, since) -
         and reply["p95"] is not None
         and reply["p95"] < TARGET_P95_MS,
     }
+
+
+def server_log_problems(data: Path) -> dict:
+    """Exceptions inside the application, as the web processes logged them: tracebacks and
+    ERROR lines (refusals are logged as warnings, one line each)."""
+    tracebacks = errors = 0
+    samples: list[str] = []
+    for log in sorted(data.glob("daphne-*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("Traceback"):
+                tracebacks += 1
+            elif " ERROR " in line:
+                errors += 1
+                samples.append(line[:200])
+    return {"tracebacks": tracebacks, "error_lines": errors, "error_samples": samples[:5]}
 
 
 def resident_mb(pid: int) -> float | None:
@@ -283,6 +391,8 @@ def main() -> None:
     parser.add_argument("--sweep", default="", help="kiosk counts to try, e.g. 2,4,6,8,10")
     parser.add_argument("--web-processes", type=int, default=1)
     parser.add_argument("--analysis-workers", type=int, default=0)
+    parser.add_argument("--fuzz-connections", type=int, default=0)
+    parser.add_argument("--fuzz-rate", type=float, default=12.0, help="messages a second each")
     args = parser.parse_args()
     counts = [int(n) for n in args.sweep.split(",") if n] or [args.kiosks]
 
@@ -297,7 +407,9 @@ def main() -> None:
         from django.conf import settings
         from django.utils import timezone
 
-        credentials, probes = prepare(max(counts), args.people)
+        credentials, probes = prepare(max(counts) + args.fuzz_connections, args.people)
+        fuzzers = credentials[len(credentials) - args.fuzz_connections :]
+        credentials = credentials[: len(credentials) - args.fuzz_connections]
         empty = camera_jpeg(None, background=GREY)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "accessportal.settings"}
         data = Path(os.environ["ACCESSPORTAL_DATA_DIR"])
@@ -365,11 +477,15 @@ def main() -> None:
                     seconds=args.seconds,
                     visit=args.visit,
                     gap=args.gap,
+                    fuzzers=fuzzers,
+                    fuzz_rate=args.fuzz_rate,
                 )
             )
             runs.append(
                 summarise(result, kiosks=count, fps=args.fps, seconds=args.seconds, since=since)
             )
+            if runs[-1]["fuzz"] is not None:
+                runs[-1]["fuzz"]["server_log"] = server_log_problems(data)
             print(json.dumps(runs[-1]), file=sys.stderr)
         storage = event_storage() if postgres is not None else None
         memory = {name: resident_mb(process.pid) for name, process in named.items()}

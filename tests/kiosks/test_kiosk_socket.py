@@ -29,6 +29,7 @@ from tests.camera import camera_jpeg
 from tests.conftest import FACES, UNIT
 from tests.factories import AccessRuleFactory, GateFactory, PersonFactory, UserFactory
 from tests.kiosk_device import DeviceKey
+from tests.kiosk_fuzz import TEXT_TOO_LONG, bad_frames, bad_texts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -270,14 +271,6 @@ def test_a_flood_is_closed(settings):
     assert run(scenario)[0] == 4429
 
 
-def jpeg_claiming(width: int, height: int) -> bytes:
-    """A real JPEG whose header claims another size (a decompression bomb's trick)."""
-    data = bytearray(EMPTY_SCENE)
-    start = data.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
-    data[start + 5 : start + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
-    return bytes(data)
-
-
 def test_malformed_messages_get_an_answer_and_never_break_the_socket(settings, face_engine):
     """A fuzz of what a broken or hostile client sends: each message gets an error naming
     what was wrong, nothing raises inside the application, and the socket goes on serving;
@@ -287,27 +280,8 @@ def test_malformed_messages_get_an_answer_and_never_break_the_socket(settings, f
     settings.KIOSK_MAX_MESSAGES_PER_SECOND = 10_000
     _, credential = paired()
     rng = random.Random(14)
-    binary = [
-        jpeg_claiming(60000, 60000),
-        jpeg_claiming(12000, 12000),
-        b"\xff\xd8\xff" + rng.randbytes(3000),
-        *(rng.randbytes(rng.randint(1, 5000)) for _ in range(40)),
-        *(b"\xff\xd8\xff" + rng.randbytes(rng.randint(1, 5000)) for _ in range(40)),
-    ]
-    text = [
-        "[" * 100_000,  # deeper than Python's JSON decoder goes (too long as well)
-        "[" * 4000,  # deep, within the length limit
-        '{"type": "heartbeat"',
-        "null",
-        "[]",
-        '"heartbeat"',
-        '{"type": 1}',
-        "\u0000\ud7ff\ue000",
-        *(
-            "".join(chr(rng.randint(1, 0xD7FF)) for _ in range(rng.randint(1, 300)))
-            for _ in range(40)
-        ),
-    ]
+    binary = bad_frames(rng)
+    text = [TEXT_TOO_LONG, *bad_texts(rng)]
 
     async def scenario():
         answers = []
