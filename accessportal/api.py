@@ -11,10 +11,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as django_filters
+from knox.models import AuthToken
 from rest_framework import exceptions, pagination, permissions, serializers, throttling
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from accessportal.api_tokens import ApiTokenAuthentication, TokenScope, api_token_scope
 
 
 class RoleModelPermissions(permissions.DjangoModelPermissions):
@@ -30,6 +32,16 @@ class RoleModelPermissions(permissions.DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return token_scope_allows(request) and super().has_permission(request, view)
+
+
+def token_scope_allows(request: Any) -> bool:
+    """A read-only API token reads and nothing else, whatever its account's role may do."""
+    if isinstance(request.auth, AuthToken) and request.method not in permissions.SAFE_METHODS:
+        return api_token_scope(request.auth) == TokenScope.WRITE
+    return True
 
 
 class TokenRequestThrottle(throttling.SimpleRateThrottle):
@@ -99,7 +111,9 @@ def permission_required(perm: str) -> type[permissions.BasePermission]:
 
     class _HasPermission(permissions.BasePermission):
         def has_permission(self, request: Any, view: Any) -> bool:
-            return bool(request.user and request.user.has_perm(perm))
+            return token_scope_allows(request) and bool(
+                request.user and request.user.has_perm(perm)
+            )
 
     _HasPermission.__name__ = f"Has_{perm.replace('.', '_')}"
     return _HasPermission
@@ -185,7 +199,7 @@ class AuditActorMiddleware(AuditlogMiddleware):
         actor = AuditlogMiddleware._get_actor(request)
         if actor is None and request.headers.get("Authorization", "").startswith("Token "):
             try:
-                found = TokenAuthentication().authenticate(request)
+                found = ApiTokenAuthentication().authenticate(request)
             except exceptions.AuthenticationFailed:
                 return None  # the view refuses the request itself
             actor = found[0] if found else None

@@ -120,7 +120,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -342,12 +342,20 @@ if not HTTPS:
     SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]
 
 # --- REST API -------------------------------------------------------------------------------
+# API tokens (django-rest-knox, accessportal/api_tokens.py): stored as digests, expiring after
+# API_TOKEN_DAYS, at most API_TOKENS_PER_ACCOUNT live at once per account.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=env_int("API_TOKEN_DAYS", 30, minimum=1)),
+    "TOKEN_LIMIT_PER_USER": env_int("API_TOKENS_PER_ACCOUNT", 10, minimum=1),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 REST_FRAMEWORK = {
     # Token first: a request without credentials is answered 401 with
     # "WWW-Authenticate: Token" (a session cookie alone has no such challenge, so DRF said 403);
     # a signed-in account without the permission still gets 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accessportal.api_tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accessportal.api.RoleModelPermissions"],

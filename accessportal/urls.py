@@ -4,9 +4,9 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import ObtainAuthToken
 
 from accessportal.api import TokenRequestThrottle
+from accessportal.api_token_views import ApiTokenRevokeView, ApiTokenView
 from accessportal.health import healthz, healthz_live
 from recognition.kiosks.views import kiosk_page, kiosk_pair_page
 
@@ -31,9 +31,10 @@ urlpatterns = [
     path("api/", include("recognition.api.urls")),
     path(
         "api/auth/token/",
-        ObtainAuthToken.as_view(throttle_classes=[TokenRequestThrottle]),
+        ApiTokenView.as_view(throttle_classes=[TokenRequestThrottle]),
         name="api-token",
     ),
+    path("api/auth/token/revoke/", ApiTokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),

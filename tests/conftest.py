@@ -2,7 +2,6 @@ import os
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from gates import roles
@@ -83,8 +82,10 @@ def api():
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    from accessportal.api_tokens import TokenScope, api_token_create
+
+    _, token = api_token_create(user, TokenScope.WRITE)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 
