@@ -83,7 +83,14 @@ def time_test(commit: str) -> dict:
                 check=False,
             )
         seconds = time.monotonic() - started
-        summary = (folder / "test.log").read_text().strip().splitlines()[-1:]
+        lines = (folder / "test.log").read_text().strip().splitlines()
+        # Each pass's last line, and every failure named (the log goes with the clone).
+        summary = [
+            line
+            for line in lines
+            if line.startswith(("FAILED ", "ERROR ", "== "))
+            or (line.startswith("=") and (" passed" in line or " failed" in line))
+        ]
         return {"exit": result.returncode, "seconds": round(seconds, 1), "summary": summary}
 
 
