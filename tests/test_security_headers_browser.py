@@ -17,7 +17,7 @@ from tests.processes import Server, chromium_path
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
 PASSWORD = "headers-test-password"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.one_backend]  # no backend changes a header
 
 SETUP = textwrap.dedent(
     """

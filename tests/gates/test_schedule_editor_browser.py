@@ -158,9 +158,8 @@ def test_a_manager_adds_a_holiday_and_sees_a_bad_one_explained_in_place(browser,
     assert "overlap" in page.inner_text("#holiday-message")  # explained where it was typed
     page.fill("#holiday-windows", "25:00-26:00")
     page.click("#holiday-form button[type=submit]")
-    page.wait_for_function(
-        "document.getElementById('holiday-message').textContent.includes('wrong format')"
-    )
+    # A selector, not a JavaScript string: the page's Content-Security-Policy forbids eval.
+    page.wait_for_selector("#holiday-message:has-text('wrong format')")
     page.screenshot(path=str(ARTIFACTS / "schedule-editor-holidays.png"), full_page=True)
 
     page.reload()

@@ -120,9 +120,9 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         assert state_of(page) == ("granted", "granted")
         assert "Ada" in page.locator("#title").inner_text()
         shot(page, "granted")
-        desk.wait_for_function(
-            "document.querySelector('[data-count=granted]').textContent === '1'", timeout=10_000
-        )
+        # Waits are selectors, never JavaScript strings: the pages' Content-Security-Policy
+        # forbids evaluating strings, and Playwright's string predicates do.
+        desk.wait_for_selector('[data-count="granted"]:text-is("1")', timeout=10_000)
         assert "Ada Lovelace" in desk.inner_text(".last-events")
         assert desk.get_attribute("li[data-kiosk]:first-child", "data-status") == "online"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -151,9 +151,7 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         assert "Reconnecting" in page.locator("#detail").inner_text()
         shot(page, "offline")
         server.start()
-        page.wait_for_function(
-            "document.documentElement.dataset.state !== 'offline'", timeout=60_000
-        )
+        page.wait_for_selector('html:not([data-state="offline"])', timeout=60_000)
         assert state_of(page)[0] in {"idle", "detecting", "granted"}
         browser.close()
 
