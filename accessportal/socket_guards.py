@@ -34,3 +34,15 @@ class AllowedHostValidator:
 
 def socket_guards(application: Any) -> Any:
     return AllowedHostValidator(OriginValidator(application, settings.WEBSOCKET_ALLOWED_ORIGINS))
+
+
+class IntegerCloseCodes:
+    """For a consumer: close codes go out as plain ``int``. Daphne's WebSocket library
+    refuses anything else, an ``IntEnum`` such as our close-code tables included, and closes
+    with 1011 and a traceback instead (the test communicator takes anything, so only a real
+    Daphne shows it: bench/kiosk_load.py --fuzz-connections and tests/kiosks/test_kiosk_browser.py).
+    """
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        plain = code if code is None or isinstance(code, bool) else int(code)
+        await super().close(code=plain, reason=reason)  # type: ignore[misc]

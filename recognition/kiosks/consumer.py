@@ -33,6 +33,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
+from accessportal.socket_guards import IntegerCloseCodes
 from gates.decisions import REASON_TEXT
 from recognition.faces.engine import ImageError
 from recognition.kiosks.activity import activity_publish, event_update, kiosk_update
@@ -77,7 +78,7 @@ def _json_object(text: str) -> dict | None:
     return message if isinstance(message, dict) else None
 
 
-class KioskConsumer(AsyncWebsocketConsumer):
+class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
     # Seconds on a monotonic clock: passages, rate limits and silence are timed by it. Tests
     # replace it to move time on without sleeping.
     clock: Callable[[], float] = staticmethod(time.monotonic)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 
+from accessportal.socket_guards import IntegerCloseCodes
 from recognition.kiosks.activity import ACTIVITY_GROUP
 from recognition.kiosks.protocol import reconnect_protocol
 
@@ -59,7 +60,7 @@ def status_access_lapsed(session_key: str | None, user_id: int) -> StatusCloseCo
     return None if may_see_status(user) else StatusCloseCode.NOT_ALLOWED
 
 
-class StatusConsumer(AsyncWebsocketConsumer):
+class StatusConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
     """The status page's socket: signed-in operators who may see kiosks and access events
     get every update pushed to the status group; they send nothing. Close codes: 4401 not
     signed in, 4403 not allowed."""

@@ -176,3 +176,26 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
     assert lines[-1] == "('Kiosk B', 'unknown_face')"
     assert all("Kiosk A" in line for line in lines[:-1])  # and no flood of events
     assert len(lines) <= 3  # Ada's passage, possibly one more after the restart, the stranger
+
+
+def test_real_daphne_sends_the_documented_close_codes(server):
+    """Daphne's WebSocket library refuses a close code that is not a plain int (our tables
+    are IntEnums) and would close with 1011 instead: the codes a kiosk and a status page act
+    on must arrive as documented."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    closes = {}
+    for name, path in (("kiosk", "/ws/kiosk/"), ("status", "/ws/status/")):
+        with connect(
+            server.url.replace("http://", "ws://") + path,
+            additional_headers={"Origin": server.url},
+            open_timeout=10,
+        ) as socket:
+            try:
+                while True:
+                    socket.recv(timeout=10)
+            except ConnectionClosed as closed:
+                closes[name] = closed.rcvd.code  # Daphne sends no reason: messages say why
+    assert closes == {"kiosk": 4401, "status": 4401}
+    assert "Exception inside application" not in server.log.read_text()
