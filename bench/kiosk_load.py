@@ -99,6 +99,17 @@ def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
     return credentials, probes
 
 
+def kiosk_socket(url: str, origin: str, credential: str):
+    """A kiosk's socket as the page opens it: its credential cookie, its page's origin."""
+    import websockets
+
+    return websockets.connect(
+        url,
+        additional_headers={"Cookie": f"accessportal_kiosk={credential}", "Origin": origin},
+        max_size=2**20,
+    )
+
+
 class KioskClient:
     def __init__(self, number: int, credential: tuple, url: str, origin: str):
         self.number, self.url, self.origin = number, url, origin
@@ -112,17 +123,9 @@ class KioskClient:
         self.dropped = 0
 
     async def run(self, probes, empty, *, fps, seconds, visit, gap, start) -> None:
-        import websockets
 
         try:
-            async with websockets.connect(
-                self.url,
-                additional_headers={
-                    "Cookie": f"accessportal_kiosk={self.credential}",
-                    "Origin": self.origin,
-                },
-                max_size=2**20,
-            ) as ws:
+            async with kiosk_socket(self.url, self.origin, self.credential) as ws:
                 from tests.kiosk_device import websocket_greeting
 
                 hello = await websocket_greeting(ws, self.device)
@@ -194,14 +197,7 @@ class FuzzClient:
             self.connections += 1
             prove = self.connections % 5 != 0
             try:
-                async with websockets.connect(
-                    self.url,
-                    additional_headers={
-                        "Cookie": f"accessportal_kiosk={self.credential}",
-                        "Origin": self.origin,
-                    },
-                    max_size=2**20,
-                ) as ws:
+                async with kiosk_socket(self.url, self.origin, self.credential) as ws:
                     if prove:
                         await websocket_greeting(ws, self.device)
                     else:
