@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import F, Q
 
+from accessportal.data_at_rest import encrypted_storage
 from people.validators import validate_photo_pixels, validate_photo_size
+
+
+def display_photo_path(person: Person, filename: str) -> str:
+    # A random name: the file name must not say whose photo it is.
+    return f"people/display/{uuid.uuid4().hex}.enc"
 
 
 class PersonGroup(models.Model):
@@ -39,10 +47,12 @@ class Person(models.Model):
     )
     email = models.EmailField(blank=True)
     photo = models.ImageField(
-        upload_to="people/display/",
+        upload_to=display_photo_path,
+        storage=encrypted_storage,
         blank=True,
         validators=[validate_photo_size, validate_photo_pixels],
-        help_text="A photo for display to operators. Face photos for recognition are separate.",
+        help_text="A photo for display to operators, stored encrypted. Face photos for "
+        "recognition are separate.",
     )
     groups = models.ManyToManyField(PersonGroup, related_name="members", blank=True)
     is_active = models.BooleanField(

@@ -40,11 +40,12 @@ def dotted_paths_import(
 def biometric_keys_load(
     *, app_configs: Sequence[AppConfig] | None, databases: Sequence[str] | None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """The biometric keys are Fernet keys (face photos, embeddings and snapshots need them)."""
-    from recognition.faces.crypto import biometric_keys_check
+    """The keys for personal data at rest are Fernet keys (face photos, embeddings, snapshots,
+    display photos and report files need them)."""
+    from accessportal.data_at_rest import keys_check
 
     try:
-        biometric_keys_check()
+        keys_check()
     except ImproperlyConfigured as error:
         return [Error(str(error), id="accessportal.E002")]
     return []

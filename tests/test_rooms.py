@@ -1,7 +1,7 @@
 """The recognition app's rooms, and the one direction their imports run in.
 
 ``faces`` (engine, gallery, enrolment) imports no other room; ``access_log`` none either (its
-snapshot files use the faces room's encrypted storage, through the tables); ``kiosks`` uses
+snapshot files use the project's encrypted storage, through the tables); ``kiosks`` uses
 both; ``reports`` reads the access log; ``status`` shows kiosks and the access log, and no room
 imports it. Every room may use the tables (``recognition.models``) and the other apps.
 """

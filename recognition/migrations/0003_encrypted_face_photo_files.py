@@ -2,8 +2,8 @@
 
 from django.db import migrations, models
 
+import accessportal.data_at_rest
 import people.validators
-import recognition.faces.storage
 import recognition.models.faces
 
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name="image",
             field=models.ImageField(
                 help_text="Stored encrypted.",
-                storage=recognition.faces.storage.face_photo_storage,
+                storage=accessportal.data_at_rest.encrypted_storage,
                 upload_to=recognition.models.faces.face_photo_path,
                 validators=[
                     people.validators.validate_photo_size,

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import recognition.faces.storage
+import accessportal.data_at_rest
 import recognition.models.access_log
 from gates.roles import role_permissions_operation
 
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 (
                     "image",
                     models.FileField(
-                        storage=recognition.faces.storage.face_photo_storage,
+                        storage=accessportal.data_at_rest.encrypted_storage,
                         upload_to=recognition.models.access_log.access_snapshot_path,
                     ),
                 ),

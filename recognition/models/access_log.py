@@ -7,7 +7,7 @@ import uuid
 
 from django.db import models
 
-from recognition.faces.storage import face_photo_storage
+from accessportal.data_at_rest import encrypted_storage
 
 
 class DoorOutcome(enum.StrEnum):
@@ -148,7 +148,7 @@ class AccessSnapshot(models.Model):
         related_name="+",
         help_text="Deleting the person deletes their snapshots.",
     )
-    image = models.FileField(upload_to=access_snapshot_path, storage=face_photo_storage)
+    image = models.FileField(upload_to=access_snapshot_path, storage=encrypted_storage)
     taken_at = models.DateTimeField()
     delete_after = models.DateTimeField(db_index=True)
 

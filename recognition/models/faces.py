@@ -6,8 +6,8 @@ import uuid
 
 from django.db import models
 
+from accessportal.data_at_rest import encrypted_storage
 from people.validators import validate_photo_pixels, validate_photo_size
-from recognition.faces.storage import face_photo_storage
 
 
 def face_photo_path(photo: FacePhoto, filename: str) -> str:
@@ -19,7 +19,7 @@ def face_photo_path(photo: FacePhoto, filename: str) -> str:
 class FacePhoto(models.Model):
     """A photo of a person's face for recognition, and what enrolment made of it.
 
-    The photo file and the embedding are encrypted at rest (``recognition.faces.crypto``). Deleting
+    The photo file and the embedding are encrypted at rest (``accessportal.data_at_rest``). Deleting
     the photo or the person deletes the file, the embedding and, on the next refresh, the
     gallery entry.
     """
@@ -34,7 +34,7 @@ class FacePhoto(models.Model):
     )
     image = models.ImageField(
         upload_to=face_photo_path,
-        storage=face_photo_storage,
+        storage=encrypted_storage,
         validators=[validate_photo_size, validate_photo_pixels],
         help_text="Stored encrypted.",
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from accessportal.data_at_rest import encrypted_storage
+
 
 class ReportExport(models.Model):
     """One export of a selection of the access log to a file, made by a Celery task (large
     selections and scheduled reports) with its progress here. The file is served only through
-    the application, to whoever may see it."""
+    the application, to whoever may see it, and is stored encrypted."""
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -43,7 +45,7 @@ class ReportExport(models.Model):
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows_done = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
-    file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    file = models.FileField(upload_to="reports/%Y/%m/", storage=encrypted_storage, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

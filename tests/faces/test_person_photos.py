@@ -33,15 +33,22 @@ def create(client, name: str, content: bytes):
     )
 
 
-def test_a_real_photo_is_stored_and_served_only_to_operators(manager, desk, outsider, client):
-    response = create(token_client(manager), "ada.jpg", image_bytes())
+def test_a_real_photo_is_stored_encrypted_and_served_only_to_operators(
+    manager, desk, outsider, client
+):
+    original = image_bytes()
+    response = create(token_client(manager), "ada-lovelace.jpg", original)
     assert response.status_code == 201, response.data
     person = Person.objects.get(pk=response.data["id"])
     assert response.data["has_photo"] and person.photo
+    assert "ada" not in person.photo.name  # the file name says nothing about whose it is
+    with open(person.photo.path, "rb") as raw:
+        assert not raw.read().startswith(original[:4])  # encrypted on disk
     url = reverse("people:photo", args=[person.pk])
     client.force_login(desk)
     served = client.get(url)
     assert served.status_code == 200 and served["Cache-Control"] == "private, no-store"
+    assert b"".join(served.streaming_content) == original
     client.force_login(outsider)
     assert client.get(url).status_code == 403
     client.logout()

@@ -206,6 +206,10 @@ def test_a_large_export_runs_in_celery_with_progress_and_a_download(
     ] * 3
     client.force_login(manager)  # someone else's export stays theirs
     assert client.get(state["download"]).status_code == 403
+    made.refresh_from_db()
+    with open(made.file.path, "rb") as raw:
+        on_disk = raw.read()
+    assert b"unknown_face" not in on_disk and b"Reason" not in on_disk  # encrypted on disk
 
 
 def test_an_export_that_fails_says_so(db, settings, tmp_path):
