@@ -8,6 +8,7 @@ matter of setting ``ACCESSPORTAL_DATABASE_URL``, ``ACCESSPORTAL_CHANNEL_LAYER_UR
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import ipaddress
 import os
@@ -93,6 +94,14 @@ def _biometric_keys() -> list[str]:
 
 
 BIOMETRIC_KEYS = _biometric_keys()
+
+# The access log's anchors (recognition/access_log/anchors.py) are signed with this Ed25519 key
+# (32 bytes, base64), kept apart from the database: whoever can write the database but not
+# read this key cannot forge an anchor. ACCESSPORTAL_AUDIT_SIGNING_KEY(_FILE), or generated
+# once into the data folder for the one-command start.
+AUDIT_SIGNING_KEY = env_optional_str("AUDIT_SIGNING_KEY") or _generated_once(
+    "audit_signing_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+)
 
 
 def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -471,6 +480,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recognition.tasks.access_snapshots_prune",
         "schedule": 3600.0,
     },
+    "access-events-prune": {"task": "recognition.tasks.access_events_prune", "schedule": 3600.0},
+}
+
+# --- Anchors of the access log ----------------------------------------------------------------
+# Every AUDIT_ANCHOR_MINUTES the chain's head is signed (AUDIT_SIGNING_KEY) and written out:
+# appended to AUDIT_ANCHOR_FILE (put it on other storage: another machine's mount, a
+# write-once volume) and, when set, POSTed to AUDIT_ANCHOR_WEBHOOK_URL. audit_verify checks the
+# chain against every anchor, so a rewrite of the whole chain from some event on is found.
+AUDIT_ANCHOR_MINUTES = env_float("AUDIT_ANCHOR_MINUTES", 60.0, minimum=1.0, maximum=1440.0)
+AUDIT_ANCHOR_FILE = Path(env_str("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.jsonl")))
+AUDIT_ANCHOR_WEBHOOK_URL = env_optional_str("AUDIT_ANCHOR_WEBHOOK_URL")
+CELERY_BEAT_SCHEDULE["audit-anchor"] = {
+    "task": "recognition.tasks.audit_anchor_write",
+    "schedule": AUDIT_ANCHOR_MINUTES * 60,
 }
 
 # --- Face recognition -----------------------------------------------------------------------

@@ -32,6 +32,13 @@ class Site(models.Model):
         help_text="IANA time zone, e.g. Europe/Berlin.",
     )
     address = models.TextField(blank=True)
+    access_log_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(36500)],
+        help_text="Days the access events of this site's gates are kept; empty keeps them. "
+        "Pruned events leave their place in the hash chain, under a signed anchor.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -41,14 +41,17 @@ def biometric_keys_load(
     *, app_configs: Sequence[AppConfig] | None, databases: Sequence[str] | None, **kwargs: Any
 ) -> list[CheckMessage]:
     """The keys for personal data at rest are Fernet keys (face photos, embeddings, snapshots,
-    display photos and report files need them)."""
+    display photos and report files need them), and the access log's signing key is Ed25519."""
     from accessportal.data_at_rest import keys_check
+    from recognition.access_log.anchors import anchor_key_check
 
-    try:
-        keys_check()
-    except ImproperlyConfigured as error:
-        return [Error(str(error), id="accessportal.E002")]
-    return []
+    errors: list[CheckMessage] = []
+    for check in (keys_check, anchor_key_check):
+        try:
+            check()
+        except ImproperlyConfigured as error:
+            errors.append(Error(str(error), id="accessportal.E002"))
+    return errors
 
 
 @register()

@@ -1,7 +1,11 @@
 """Every Celery task of the recognition app, one module per room. Celery finds them here, and
 their names stay ``recognition.tasks.<name>`` wherever they are defined."""
 
-from recognition.access_log.tasks import access_snapshots_prune
+from recognition.access_log.tasks import (
+    access_events_prune,
+    access_snapshots_prune,
+    audit_anchor_write,
+)
 from recognition.faces.tasks import enroll_face_photo, face_photos_reenroll_stale
 from recognition.reports.tasks import (
     report_export_run,
@@ -10,7 +14,9 @@ from recognition.reports.tasks import (
 )
 
 __all__ = [
+    "access_events_prune",
     "access_snapshots_prune",
+    "audit_anchor_write",
     "enroll_face_photo",
     "face_photos_reenroll_stale",
     "report_export_run",

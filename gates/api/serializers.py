@@ -24,7 +24,7 @@ from people.models import Person
 class SiteSerializer(ModelValidationMixin, serializers.ModelSerializer):
     class Meta:
         model = Site
-        fields = ["id", "name", "slug", "timezone", "address"]
+        fields = ["id", "name", "slug", "timezone", "address", "access_log_retention_days"]
 
 
 class GateGroupSerializer(ModelValidationMixin, serializers.ModelSerializer):

@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
-from recognition.models import AccessEvent, AuditChainHead, DoorActuation
+from recognition.access_log.anchors import anchors_verify
+from recognition.models import AccessEvent, AuditChainHead, DoorActuation, PrunedAccessEvent
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -81,7 +85,7 @@ def door_digest(*, event_hash: str, opened: bool, detail: str, recorded_at: dt.d
     return hashlib.sha256(facts.encode()).hexdigest()
 
 
-def _locked_head() -> AuditChainHead:
+def locked_head() -> AuditChainHead:
     """The chain's head, locked until the transaction ends (call inside one)."""
     head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_ID).first()
     if head is None:  # a database emptied by hand (the migration creates the head)
@@ -110,7 +114,7 @@ def access_event_append(**facts: Any) -> AccessEvent:
     ``facts`` are AccessEvent's fields except ``sequence`` and ``entry_hash``; FKs may be given
     as objects (``person=...``) or ids (``person_id=...``)."""
     with transaction.atomic():
-        head = _locked_head()
+        head = locked_head()
         event = _linked(head.sequence + 1, head.entry_hash, facts)
         event.save()
         AuditChainHead.objects.filter(pk=HEAD_ID).update(
@@ -124,7 +128,7 @@ def access_events_append_many(facts: Iterable[dict[str, Any]], *, batch: int = 5
     same chain as one by one, inserted in batches. Returns how many were appended."""
     appended = 0
     with transaction.atomic():
-        head = _locked_head()
+        head = locked_head()
         sequence, previous = head.sequence, head.entry_hash
         pending: list[AccessEvent] = []
         for one in facts:
@@ -163,43 +167,57 @@ class ChainReport:
     first_bad_sequence: int | None = None
     first_bad_id: int | None = None
     problem: str = ""
+    anchors: int = 0  # signed anchors checked
+    pruned: int = 0  # events pruned after their retention period, their links checked
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
-def _events(batch: int, after: int) -> Iterator[tuple]:
-    """Events after sequence ``after``, by sequence, read in keyset-paginated batches (steady
-    memory at any size)."""
-    columns = ("id", "entry_hash", *CHAINED_FIELDS)
+def _events(batch: int, after: int) -> Iterator[tuple[int | None, str, dict[str, Any]]]:
+    """(id, stored hash, chained facts) of the events after sequence ``after``, by sequence, read
+    in keyset-paginated batches (steady memory at any size). An event pruned after its
+    retention period comes as (None, its hash, {"sequence": ...}): its facts are gone."""
+    kept = _keyset(
+        AccessEvent.objects.values_list("sequence", "id", "entry_hash", *CHAINED_FIELDS),
+        batch,
+        after,
+    )
+    pruned = _keyset(PrunedAccessEvent.objects.values_list("sequence", "entry_hash"), batch, after)
+    for row in heapq.merge(kept, pruned, key=lambda r: r[0]):
+        if len(row) == 2:
+            yield None, row[1], {"sequence": row[0]}
+        else:
+            yield row[1], row[2], dict(zip(CHAINED_FIELDS, row[3:], strict=True))
+
+
+def _keyset(rows: QuerySet[Any, Any], batch: int, after: int) -> Iterator[tuple]:
     last = after
     while True:
-        rows = list(
-            AccessEvent.objects.filter(sequence__gt=last)
-            .order_by("sequence")
-            .values_list(*columns)[:batch]
-        )
-        if not rows:
+        page = list(rows.filter(sequence__gt=last).order_by("sequence")[:batch])
+        if not page:
             return
-        yield from rows
-        last = rows[-1][2]
+        yield from page
+        last = page[-1][0]
 
 
-def audit_chain_verify(*, batch: int = 5000) -> ChainReport:
-    """Walk the chain from the first event and report the first one that does not match.
+def audit_chain_verify(*, batch: int = 5000, anchor_file: Path | None = None) -> ChainReport:
+    """Walk the chain from the first event and report the first one that does not match, then
+    check it against every signed anchor (the database's, and ``anchor_file``'s).
 
     Kiosks may go on writing meanwhile: the walk ends when it has reached the head as it is
-    after the walk (events appended during it are walked too)."""
+    after the walk (events appended during it are walked too). Pruned events are links whose
+    facts are gone: their hash is taken as stored, and the signed anchor that pruned them
+    vouches for it."""
     previous_hash, expected, checked = GENESIS_HASH, 1, 0
     head_sequence, walked_to = 0, None  # walked_to: the head a whole walk started after
+    pruned = 0  # links whose event was pruned: their hash is taken as stored
 
     def bad(sequence: int | None, pk: int | None, problem: str) -> ChainReport:
         return ChainReport(False, checked, 0, head_sequence, sequence, pk, problem)
 
     while True:
-        for row in _events(batch, after=expected - 1):
-            pk, stored_hash = row[0], row[1]
-            values = dict(zip(CHAINED_FIELDS, row[2:], strict=True))
+        for pk, stored_hash, values in _events(batch, after=expected - 1):
             sequence = values["sequence"]
             if sequence != expected:
                 return bad(
@@ -210,7 +228,7 @@ def audit_chain_verify(*, batch: int = 5000) -> ChainReport:
                     f"{f'..{sequence - 1}' if sequence - expected > 1 else ''} "
                     "missing (deleted)",
                 )
-            if event_hash(previous_hash, values) != stored_hash:
+            if pk is not None and event_hash(previous_hash, values) != stored_hash:
                 return bad(
                     sequence,
                     pk,
@@ -219,7 +237,10 @@ def audit_chain_verify(*, batch: int = 5000) -> ChainReport:
                 )
             previous_hash = stored_hash
             expected += 1
-            checked += 1
+            if pk is None:
+                pruned += 1
+            else:
+                checked += 1
         head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
         head_sequence = head.sequence if head else 0
         head_hash = head.entry_hash if head else GENESIS_HASH
@@ -248,7 +269,12 @@ def audit_chain_verify(*, batch: int = 5000) -> ChainReport:
     doors, door_problem = _doors_verify(batch=batch)
     if door_problem:
         return ChainReport(False, checked, doors, head_sequence, None, None, door_problem)
-    return ChainReport(True, checked, doors, head_sequence)
+    anchors, anchor_problem = anchors_verify(head_sequence=head_sequence, anchor_file=anchor_file)
+    if anchor_problem:
+        return ChainReport(
+            False, checked, doors, head_sequence, None, None, anchor_problem, anchors
+        )
+    return ChainReport(True, checked, doors, head_sequence, anchors=anchors, pruned=pruned)
 
 
 def _doors_verify(*, batch: int) -> tuple[int, str]:

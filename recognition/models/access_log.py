@@ -168,6 +168,42 @@ class AuditChainHead(models.Model):
         return f"Access log head at event {self.sequence}"
 
 
+class AuditAnchor(AppendOnlyModel):
+    """A signed statement of the chain's head at one moment (``statement``, canonical JSON, and
+    its Ed25519 ``signature``), also written outside the database. A pruning anchor also says
+    which events it removed: how many, up to which sequence, and the digest of their
+    (sequence, hash) pairs, kept as :class:`PrunedAccessEvent` rows."""
+
+    statement = models.TextField(editable=False)
+    signature = models.CharField(max_length=128, editable=False)
+    sequence = models.PositiveBigIntegerField(editable=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sequence", "id"]
+
+    def __str__(self) -> str:
+        return f"Anchor of the access log at event {self.sequence}"
+
+
+class PrunedAccessEvent(AppendOnlyModel):
+    """What is left of an access event deleted after its site's retention period: its place
+    and hash in the chain, so that the events after it still verify. No fact about the passage
+    is kept."""
+
+    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    entry_hash = models.CharField(max_length=64, editable=False)
+    anchor = models.ForeignKey(
+        AuditAnchor, on_delete=models.PROTECT, related_name="pruned_events", editable=False
+    )
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"Pruned access event {self.sequence}"
+
+
 class DoorActuation(AppendOnlyModel):
     """What the door output answered for a granted passage. Recorded after the event (the
     event is committed before the door fires) and bound to it: ``digest`` covers these facts
