@@ -33,6 +33,20 @@ def _test_settings(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _a_channel_layer_per_test():
+    """A Daphne process has one event loop and one channel layer for its life. Tests run their
+    sockets in a new loop each (async_to_sync), and channels_redis keeps per-process receive
+    locks that stay bound to the loop that first waited on them: a socket a test left waiting
+    made a later test's socket fail with "bound to a different event loop". Each test gets a
+    layer of its own, as each process does."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
     """Threads the tests start (the analyser's pool) hold connections of their own, which
