@@ -440,6 +440,8 @@ LOGGING = {
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "people.Person", "m2m_fields": {"groups"}, "exclude_fields": ["updated_at"]},
     "people.PersonGroup",
+    "people.Consent",
+    "people.ConsentText",
     {
         "model": "recognition.FacePhoto",
         "exclude_fields": ["embedding", "image", "updated_at"],

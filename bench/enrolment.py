@@ -28,7 +28,8 @@ def main() -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import transaction
 
-    from people.models import Person
+    from people.consent import consent_record
+    from people.models import Consent, Person
     from recognition.faces import enrolment
     from recognition.models import FacePhoto
 
@@ -53,6 +54,7 @@ def main() -> None:
     try:
         photos = sorted((FACES / "deepface-unit").glob("img*.jpg"))
         person = Person.objects.create(first_name="Warm", last_name="Up")
+        consent_record(person=person, method=Consent.Method.SIGNED_FORM, reference="bench")
 
         def upload(path):
             with transaction.atomic():

@@ -69,7 +69,8 @@ def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
     from django.core.files.base import ContentFile
 
     from gates.models import AccessRule, Gate, Site
-    from people.models import Person
+    from people.consent import consent_record
+    from people.models import Consent, Person
     from recognition.faces import enrolment
     from recognition.kiosks import pairing
 
@@ -82,6 +83,7 @@ def prepare(kiosk_count: int, people: int) -> tuple[list[str], list[bytes]]:
         if len(photos) < 2:
             continue
         person = Person.objects.create(first_name=name, last_name="Bench")
+        consent_record(person=person, method=Consent.Method.SIGNED_FORM, reference="bench")
         image = ContentFile((FACES / "deepface-unit" / photos[0]).read_bytes(), name=photos[0])
         photo = enrolment.face_photo_store(person=person, image=image)
         if enrolment.face_photo_enroll(photo_id=photo.pk).status != "enrolled":

@@ -2,17 +2,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accessportal.admin import ChangeHistoryAdminMixin
 from gates import admin_views
 from gates.admin import RuleInlineBase
 from gates.models import Site
-from people.models import Person, PersonGroup
+from people.consent import consent_in_force, consent_text_current
+from people.erasure import person_erase
+from people.models import Consent, ConsentText, Person, PersonGroup
 from recognition.faces.admin import FacePhotoInline, enqueue_new_photos
 from recognition.models import FacePhoto
 
@@ -37,13 +41,86 @@ class PersonGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
         return group.member_count  # type: ignore[attr-defined]
 
 
+@admin.register(ConsentText)
+class ConsentTextAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
+    """The words offered for consent. Each wording is kept as written: to reword, add a new
+    one (the newest of a language is offered; consents keep their own copy)."""
+
+    list_display = ["__str__", "language", "created_at"]
+    list_filter = ["language"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+
+class ConsentForm(forms.ModelForm):
+    wording = forms.ModelChoiceField(
+        queryset=ConsentText.objects.all(),
+        help_text="The words the person read and agreed to (admin → Consent texts).",
+    )
+
+    class Meta:
+        model = Consent
+        fields = ["wording", "method", "reference"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["wording"].initial = consent_text_current()
+
+    def save(self, commit: bool = True) -> Consent:
+        consent = super().save(commit=False)
+        wording = self.cleaned_data["wording"]
+        consent.text, consent.language = wording.text, wording.language
+        if commit:
+            consent.save()
+        return consent
+
+
+class ConsentInline(admin.StackedInline):
+    """Consent on the person's page: recorded before face photos can be added; a recorded
+    consent is never edited, only withdrawn (which deletes the face photos)."""
+
+    model = Consent
+    form = ConsentForm
+    fk_name = "person"
+    can_delete = False
+    verbose_name_plural = "consent to the use of their face"
+    readonly_fields = ["given_at", "recorded_by", "withdrawn_at", "text"]
+
+    def get_extra(self, request: HttpRequest, obj=None, **kwargs) -> int:
+        return 0 if obj is not None and consent_in_force(obj) else 1
+
+    def get_max_num(self, request: HttpRequest, obj=None, **kwargs) -> int | None:
+        """No second consent beside one in force (and so no "add another" link)."""
+        return obj.consents.count() if obj is not None and consent_in_force(obj) else None
+
+    @admin.display(description="wording")
+    def wording(self, consent: Consent) -> str:
+        """A recorded consent shows the language it was given in (its words are below)."""
+        return consent.get_language_display()
+
+    fields = ["wording", "method", "reference", "given_at", "recorded_by", "withdrawn_at", "text"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # withdrawn through its own page, never rewritten
+
+
 @admin.register(Person)
 class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
     access_column = "Gate"
     access_empty_subject = "this person or their groups"
 
     def object_tools(self, request, object_id) -> list[tuple[str, str]]:
-        return [(reverse("gates:person-week", args=[object_id]), "Week of access")]
+        tools = [(reverse("gates:person-week", args=[object_id]), "Week of access")]
+        if request.user.has_perm("people.export_person_data"):
+            tools.append((reverse("people:data-export", args=[object_id]), "Export all data"))
+        may_withdraw = request.user.has_perms(
+            ["people.change_consent", "recognition.delete_facephoto"]
+        )
+        if may_withdraw and consent_in_force(Person(pk=int(object_id))):
+            withdraw = reverse("people:consent-withdraw", args=[object_id])
+            tools.append((withdraw, "Withdraw consent"))
+        return tools
 
     list_display = [
         "full_name",
@@ -62,7 +139,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     ]
     search_fields = ["first_name", "last_name", "employee_number", "email"]
     filter_horizontal = ["groups"]
-    inlines = [FacePhotoInline, PersonRuleInline]
+    inlines = [ConsentInline, FacePhotoInline, PersonRuleInline]
     readonly_fields = ["photo_preview", "where_may_go_now", "created_at", "updated_at"]
     fieldsets = [
         (
@@ -86,10 +163,30 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("groups")
 
+    def _create_formsets(self, request: HttpRequest, obj, change: bool):
+        """Face photos may be added in the same save as the consent that allows them."""
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        by_model = {formset.model: formset for formset in formsets}
+        if FacePhoto in by_model:
+            by_model[FacePhoto].consent_formset = by_model.get(Consent)
+        return formsets, inline_instances
+
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is Consent:
+            for consent in formset.save(commit=False):
+                consent.given_at, consent.recorded_by = timezone.now(), request.user
+                consent.save()
+            return
         super().save_formset(request, form, formset, change)
         if formset.model is FacePhoto:
             enqueue_new_photos(formset)
+
+    def delete_model(self, request: HttpRequest, obj: Person) -> None:
+        person_erase(person=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for person in queryset:
+            person_erase(person=person)
 
     @admin.display(ordering="last_name", description="name")
     def full_name(self, person: Person) -> str:

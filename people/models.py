@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -71,6 +72,9 @@ class Person(models.Model):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         verbose_name_plural = "people"
+        permissions = [
+            ("export_person_data", "Can export everything held about a person"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["employee_number"],
@@ -93,3 +97,57 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class ConsentText(models.Model):
+    """The words a person agrees to before their face is enrolled. Managers write them here;
+    the newest of a language is offered, and each consent keeps its own copy, so a later
+    rewording never changes what someone agreed to."""
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        CHINESE = "zh-hans", "简体中文 (Simplified Chinese)"
+
+    language = models.CharField(max_length=10, choices=Language.choices, default="en")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["language", "-created_at", "-id"]
+        verbose_name = "consent text"
+
+    def __str__(self) -> str:
+        return f"{self.get_language_display()}, {self.created_at:%Y-%m-%d}"
+
+
+class Consent(models.Model):
+    """A person's consent to the use of their face, with the words they agreed to, how and
+    when; until it is withdrawn, face photos may be enrolled. Withdrawing deletes them."""
+
+    class Method(models.TextChoices):
+        SIGNED_FORM = "signed_form", "Signed form (kept on file)"
+        ON_SCREEN = "on_screen", "Agreed on screen, an operator present"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    text = models.TextField(help_text="The words the person agreed to, as shown to them.")
+    language = models.CharField(max_length=10, choices=ConsentText.Language.choices)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="Where the signed form is kept, when there is one."
+    )
+    given_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        get_latest_by = "given_at"
+
+    def __str__(self) -> str:
+        state = f"withdrawn {self.withdrawn_at:%Y-%m-%d}" if self.withdrawn_at else "in force"
+        return f"Consent of {self.given_at:%Y-%m-%d}, {state}"

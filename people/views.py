@@ -1,9 +1,14 @@
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
+from people.consent import consent_in_force, consent_withdraw
 from people.models import Person
+from people.subject_access import subject_access_export
 
 
 def private_file_response(file: FieldFile) -> FileResponse:
@@ -20,3 +25,45 @@ def person_photo(request: HttpRequest, person_id: int) -> FileResponse:
     if not person.photo:
         raise Http404("This person has no photo.")
     return private_file_response(person.photo)
+
+
+def data_export_response(person: Person, request: HttpRequest) -> FileResponse:
+    """The subject-access ZIP as a download, recorded as made by the requesting operator."""
+    archive = subject_access_export(person=person, by=request.user, installation=request.get_host())
+    response = FileResponse(archive, as_attachment=True, filename=f"person-{person.pk}-data.zip")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@permission_required(["people.view_person", "people.export_person_data"], raise_exception=True)
+def person_data_export(request: HttpRequest, person_id: int) -> FileResponse:
+    """Everything held about one person, as a ZIP to hand over (subject-access request)."""
+    return data_export_response(get_object_or_404(Person, pk=person_id), request)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(
+    ["people.change_consent", "recognition.delete_facephoto"], raise_exception=True
+)
+def person_consent_withdraw(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Ask, then withdraw the person's consent and delete their face photos."""
+    person = get_object_or_404(Person, pk=person_id)
+    person_page = reverse("admin:people_person_change", args=[person.pk])
+    if request.method == "POST":
+        deleted = consent_withdraw(person=person, by=request.user)
+        messages.success(
+            request,
+            f"Consent withdrawn. {deleted} face photo(s) of {person} deleted; "
+            "they are no longer recognised at any gate.",
+        )
+        return redirect(person_page)
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Withdraw the consent of {person}",
+        "person": person,
+        "consent": consent_in_force(person),
+        "face_photos": person.face_photos.count(),
+        "person_page": person_page,
+        "opts": Person._meta,
+    }
+    return render(request, "admin/people/consent_withdraw.html", context)

@@ -2,6 +2,7 @@ import datetime as dt
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from gates.models import (
     AccessRule,
@@ -14,7 +15,7 @@ from gates.models import (
     Site,
     TimeWindow,
 )
-from people.models import Person, PersonGroup
+from people.models import Consent, Person, PersonGroup
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -54,6 +55,19 @@ class PersonFactory(factory.django.DjangoModelFactory):
     def groups(self, create: bool, extracted: list[PersonGroup] | None, **kwargs: object) -> None:
         if extracted:
             self.groups.set(extracted)
+
+    @factory.post_generation
+    def consent(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """People agreed to the use of their face unless ``consent=False``: their face photos
+        may be enrolled, as in a building where consent is collected with the badge form."""
+        if create and extracted is not False:
+            Consent.objects.create(
+                person=self,
+                text="I agree (test wording).",
+                language="en",
+                method=Consent.Method.SIGNED_FORM,
+                given_at=timezone.now(),
+            )
 
 
 class SiteFactory(factory.django.DjangoModelFactory):

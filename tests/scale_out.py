@@ -74,10 +74,12 @@ SETUP = textwrap.dedent(
 ENROL = textwrap.dedent(
     """
     from django.core.files.base import ContentFile
+    from people.consent import consent_record
     from people.models import Person
     from recognition.faces import enrolment
 
     ada = Person.objects.get(pk={person})
+    consent_record(person=ada, method="signed_form", reference="test")
     for path in {photos!r}:
         image = ContentFile(open(path, "rb").read(), name=path.rsplit("/", 1)[-1])
         enrolment.face_photo_create(person=ada, image=image)  # queued for the worker

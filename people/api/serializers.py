@@ -1,7 +1,10 @@
+import datetime as dt
+
 from rest_framework import serializers
 
 from accessportal.api import ModelValidationMixin
-from people.models import Person, PersonGroup
+from people.consent import consent_in_force
+from people.models import Consent, ConsentText, Person, PersonGroup
 
 
 class PersonGroupSerializer(ModelValidationMixin, serializers.ModelSerializer):
@@ -22,6 +25,9 @@ class PersonSerializer(ModelValidationMixin, serializers.ModelSerializer):
         many=True, queryset=PersonGroup.objects.all(), required=False
     )
     has_photo = serializers.SerializerMethodField()
+    consent_given_at = serializers.SerializerMethodField(
+        help_text="When the consent in force was given; null: face photos cannot be added."
+    )
 
     class Meta:
         model = Person
@@ -33,6 +39,7 @@ class PersonSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "email",
             "photo",
             "has_photo",
+            "consent_given_at",
             "groups",
             "is_active",
             "valid_from",
@@ -47,3 +54,33 @@ class PersonSerializer(ModelValidationMixin, serializers.ModelSerializer):
 
     def get_has_photo(self, person: Person) -> bool:
         return bool(person.photo)
+
+    def get_consent_given_at(self, person: Person) -> dt.datetime | None:
+        if hasattr(person, "consent_in_force_at"):  # annotated on lists
+            return person.consent_in_force_at
+        consent = consent_in_force(person)
+        return consent.given_at if consent else None
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "person",
+            "text",
+            "language",
+            "method",
+            "reference",
+            "given_at",
+            "withdrawn_at",
+        ]
+        read_only_fields = fields
+
+
+class ConsentRecordSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Consent.Method.choices)
+    language = serializers.ChoiceField(
+        choices=ConsentText.Language.choices, default=ConsentText.Language.ENGLISH
+    )
+    reference = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)

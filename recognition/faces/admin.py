@@ -1,11 +1,16 @@
 """Face photos in the admin: on the person's page and in their own list."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from accessportal.admin import ChangeHistoryAdminMixin
+from people.consent import consent_required
 from recognition.faces.enrolment import face_photo_queue
 from recognition.models import FacePhoto
 
@@ -38,10 +43,35 @@ class FacePhotoDisplay:
         return False  # a photo is replaced (delete, upload), never edited in place
 
 
+def _adds_rows(formset: BaseInlineFormSet) -> bool:
+    """Whether a validated formset holds a new row to save."""
+    return any(
+        form.instance.pk is None
+        and form.has_changed()
+        and not getattr(form, "cleaned_data", {}).get("DELETE", False)
+        for form in formset.forms
+    )
+
+
+class FacePhotoFormSet(BaseInlineFormSet):
+    """New face photos only for a person whose consent is on record, or recorded in the same
+    save: the person's page hands this formset its consents' (``consent_formset``)."""
+
+    consent_formset: BaseInlineFormSet | None = None
+
+    def clean(self) -> None:
+        super().clean()
+        consents = self.consent_formset
+        consent_recorded_now = consents is not None and consents.is_valid() and _adds_rows(consents)
+        if _adds_rows(self) and not consent_recorded_now:
+            consent_required(self.instance)
+
+
 class FacePhotoInline(FacePhotoDisplay, admin.TabularInline):
     """Face photos on the person's page: upload here; enrolment runs in the background."""
 
     model = FacePhoto
+    formset = FacePhotoFormSet
     fk_name = "person"
     extra = 1
     fields = ["thumbnail", "image", "status_and_reason", "created_at"]
@@ -49,8 +79,21 @@ class FacePhotoInline(FacePhotoDisplay, admin.TabularInline):
     verbose_name_plural = "face photos for recognition"
 
 
+class FacePhotoForm(forms.ModelForm):
+    class Meta:
+        model = FacePhoto
+        fields = ["person", "image"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk is None and data.get("person"):
+            consent_required(data["person"])
+        return data
+
+
 @admin.register(FacePhoto)
 class FacePhotoAdmin(ChangeHistoryAdminMixin, FacePhotoDisplay, admin.ModelAdmin):
+    form = FacePhotoForm
     list_display = ["thumbnail", "person", "status_and_reason", "model_name", "created_at"]
     list_filter = ["status", "reason_code", "model_name"]
     list_select_related = ["person"]

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from people.consent import consent_required
 from people.models import Person
 from recognition.faces.crypto import embedding_encrypt
 from recognition.faces.engine import FaceEngine, FaceReading, ImageError, get_engine
@@ -117,7 +118,9 @@ def face_photo_queue(*, photo: FacePhoto) -> None:
 
 def face_photo_store(*, person: Person, image: File) -> FacePhoto:
     """Validate and save a face photo as pending. Raises ValidationError, storing nothing,
-    for a file that is empty, not an image, too large or too many pixels."""
+    when the person's consent is not on record, or for a file that is empty, not an image,
+    too large or too many pixels."""
+    consent_required(person)
     forms.ImageField().clean(image)  # Django's own check: empty, not an image, damaged
     image.seek(0)
     photo = FacePhoto(person=person, image=image)

@@ -32,7 +32,7 @@ def enrolled(face_engine, tmp_path):
     for person in people:
         (folder / person.name).symlink_to(person)
     out = io.StringIO()
-    call_command("enroll_dir", str(folder), stdout=out)
+    call_command("enroll_dir", str(folder), consent="HR file, test", stdout=out)
     summary = json.loads(out.getvalue())
     assert summary["people"] == PEOPLE
     return {p.name.replace("_", " "): p.name for p in people}, summary

@@ -245,7 +245,7 @@ def test_enroll_dir_command_summarises(face_engine, tmp_path, capsys):
     (tmp_path / "Grace Hopper").mkdir()
     (tmp_path / "Grace Hopper" / "a.jpg").write_bytes((UNIT / "img29.jpg").read_bytes())
     (tmp_path / "Grace Hopper" / "blank.jpg").write_bytes(jpeg())
-    call_command("enroll_dir", str(tmp_path))
+    call_command("enroll_dir", str(tmp_path), consent="HR file, test")
     summary = json.loads(capsys.readouterr().out)
     assert summary["people"] == 1
     assert [e["image"].endswith("a.jpg") for e in summary["enrolled"]] == [True]

@@ -26,6 +26,7 @@ SETUP = textwrap.dedent(
     from pathlib import Path
     from django.core.files.base import ContentFile
     from gates.models import AccessRule, Gate, Site
+    from people.consent import consent_record
     from people.models import Person
     from recognition.faces import enrolment
     from recognition.kiosks import pairing
@@ -34,6 +35,7 @@ SETUP = textwrap.dedent(
     site = Site.objects.create(name="Headquarters", slug="hq", timezone="Europe/Berlin")
     gate = Gate.objects.create(site=site, name="Main entrance", slug="main-entrance")
     ada = Person.objects.create(first_name="Ada", last_name="Lovelace")
+    consent_record(person=ada, method="signed_form", reference="test")
     for name in ("img1.jpg", "img2.jpg"):
         image = ContentFile((unit / name).read_bytes(), name=name)
         photo = enrolment.face_photo_store(person=ada, image=image)

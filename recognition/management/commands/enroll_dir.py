@@ -6,7 +6,8 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from people.models import Person
+from people.consent import consent_in_force, consent_record
+from people.models import Consent, Person
 from recognition.faces import enrolment
 from recognition.faces.engine import get_engine
 from recognition.models import FacePhoto
@@ -22,8 +23,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("folder")
+        parser.add_argument(
+            "--consent",
+            required=True,
+            metavar="REFERENCE",
+            help="Where the signed consent forms of these people are kept (e.g. 'HR file "
+            "2026-12'): recorded, with the current consent wording, for each person who has "
+            "no consent in force. Only enrol people who signed.",
+        )
 
-    def handle(self, *args, folder: str, **options):
+    def handle(self, *args, folder: str, consent: str, **options):
         root = Path(folder)
         if not root.is_dir():
             raise CommandError(f"{folder} is not a folder.")
@@ -35,6 +44,13 @@ class Command(BaseCommand):
             first, _, last = person_dir.name.replace("_", " ").partition(" ")
             person = Person.objects.filter(first_name=first, last_name=last).first()
             person = person or Person.objects.create(first_name=first, last_name=last)
+            if consent_in_force(person) is None:
+                try:
+                    consent_record(
+                        person=person, method=Consent.Method.SIGNED_FORM, reference=consent
+                    )
+                except ValidationError as error:
+                    raise CommandError(" ".join(error.messages)) from error
             people += 1
             for image in sorted(person_dir.iterdir()):
                 if image.suffix.lower() not in IMAGE_SUFFIXES:
