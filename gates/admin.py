@@ -109,6 +109,7 @@ class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, ad
                     "groups",
                     "is_active",
                     "liveness_required",
+                    "liveness_turn",
                     "description",
                 ]
             },

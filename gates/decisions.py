@@ -29,12 +29,13 @@ holiday_closed       grant rules are valid today, but today is a closed holiday 
 outside_schedule     grant rules are valid today, but none of their windows is open now
 ==================== ======================================================================
 
-Three more codes come from the kiosk before any rule is consulted (``PRE_DECISION_REASONS``,
+Four more codes come from the kiosk before any rule is consulted (``PRE_DECISION_REASONS``,
 decided by ``recognition.kiosks.decisions.pre_rule_decision``):
 ``several_faces`` (comparable faces in front of the camera: one at a time, please),
 ``spoof_suspected`` (the gate requires liveness and an enrolled person's face looked like a
-photo or a screen) and ``faces_updating`` (nobody was recognised while enrolled photos are
-being enrolled again for a new recognition model: the person may be one of them).
+photo or a screen), ``turn_not_seen`` (the gate asks for a head turn and the recognised face
+did not turn as asked in time) and ``faces_updating`` (nobody was recognised while enrolled
+photos are being enrolled again for a new recognition model: the person may be one of them).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Reason(enum.StrEnum):
     SEVERAL_FACES = "several_faces"
     SPOOF_SUSPECTED = "spoof_suspected"
     FACES_UPDATING = "faces_updating"
+    TURN_NOT_SEEN = "turn_not_seen"
 
 
 REASON_TEXT: Mapping[Reason, str] = {
@@ -83,10 +85,11 @@ REASON_TEXT: Mapping[Reason, str] = {
     Reason.SPOOF_SUSPECTED: "Not recognised as a live person. Please look at the camera.",
     Reason.FACES_UPDATING: "Face recognition is being updated. Please try again in a minute "
     "or ask at the desk.",
+    Reason.TURN_NOT_SEEN: "The head turn was not seen. Please step back and try again.",
 }
 
 PRE_DECISION_REASONS = frozenset(
-    {Reason.SEVERAL_FACES, Reason.SPOOF_SUSPECTED, Reason.FACES_UPDATING}
+    {Reason.SEVERAL_FACES, Reason.SPOOF_SUSPECTED, Reason.FACES_UPDATING, Reason.TURN_NOT_SEEN}
 )
 
 

@@ -82,6 +82,13 @@ class Gate(models.Model):
         help_text="Check that the face is a live person, not a photo or a screen "
         "(where the anti-spoofing model is installed).",
     )
+    liveness_turn = models.BooleanField(
+        "ask for a head turn",
+        default=False,
+        help_text="Before deciding, ask each recognised person to turn their head to the left "
+        "or the right (chosen at random each time): a photo or a screen held up to the camera "
+        "does not turn in three dimensions. Adds about two seconds at the door.",
+    )
     snapshot_faces = models.BooleanField(
         default=False,
         help_text="Keep a picture of the face, cropped, with each access event at this gate "

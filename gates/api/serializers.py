@@ -49,6 +49,7 @@ class GateSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "groups",
             "is_active",
             "liveness_required",
+            "liveness_turn",
             "snapshot_faces",
             "snapshot_retention_days",
             "description",

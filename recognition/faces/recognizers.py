@@ -57,6 +57,24 @@ class FaceBox:
         """The face as YuNet reports one (box, landmarks, score): what alignCrop takes."""
         return np.array([self.x, self.y, self.w, self.h, *self.landmarks, self.score], np.float32)
 
+    def nose_turn(self) -> float | None:
+        """Where the nose tip sits between the eyes, in the face's own frame: the nose's
+        offset from the eyes' midpoint along the eye line, measured in the basis of (eye to
+        eye, eyes to mouth). Positive: towards the second eye in the image (on an unmirrored
+        camera picture, the person's left). The measure is the same for any flat picture of a
+        face however it is shifted, tilted, sheared or scaled (an affine map keeps it, and the
+        perspective of a photo held up to a camera nearly so); only a face in three dimensions
+        turning moves it. None without landmarks."""
+        if len(self.landmarks) < 10:
+            return None
+        eye_a, eye_b, nose, mouth_a, mouth_b = np.asarray(self.landmarks[:10], float).reshape(5, 2)
+        eyes = (eye_a + eye_b) / 2
+        basis = np.column_stack([eye_b - eye_a, (mouth_a + mouth_b) / 2 - eyes])
+        if abs(np.linalg.det(basis)) < 1e-6:
+            return None
+        across, _down = np.linalg.solve(basis, nose - eyes)
+        return float(across)
+
     def yaw(self) -> float | None:
         """How far the nose tip sits from the eyes' midpoint along the eye line, in eye
         distances: 0 is frontal, about 0.5 a face in profile. None without landmarks."""

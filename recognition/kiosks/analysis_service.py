@@ -57,6 +57,7 @@ def sighting_message(sighting: Sighting) -> dict[str, Any]:
         "liveness": number(sighting.liveness),
         "face_jpeg": sighting.face_jpeg,
         "candidate_id": sighting.candidate_id,
+        "turn": number(sighting.turn),
     }
 
 
@@ -77,6 +78,7 @@ def sighting_from_message(message: dict[str, Any]) -> Sighting:
         liveness=message["liveness"],
         face_jpeg=message["face_jpeg"],
         candidate_id=message["candidate_id"],
+        turn=message.get("turn"),
     )
 
 

@@ -110,15 +110,16 @@ def frame_sighting(
     face = presence.faces[0]
     box = (face.x / width, face.y / height, face.w / width, face.h / height)
     faces = len(presence.faces)
+    turn = face.nose_turn()
     if still_at is not None and overlap(box, still_at) >= STILL_OVERLAP:
-        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box)
+        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box, turn=turn)
     reading = engine.read(data, check_liveness=check_liveness, presence=presence, snapshot=snapshot)
     if not reading.faces:
         return Sighting(at=at, seen=Seen.NOTHING)
     if reading.embedding is None:  # the largest face is too small: still far away
-        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box)
+        return Sighting(at=at, seen=Seen.UNUSABLE, faces=faces, box=box, turn=turn)
     if has_rival_face(reading):
-        return Sighting(at=at, seen=Seen.SEVERAL, faces=faces, box=box)
+        return Sighting(at=at, seen=Seen.SEVERAL, faces=faces, box=box, turn=turn)
     if matcher is None:
         # The gallery looks for enrolment changes in the database: on this long-lived worker
         # thread, drop a connection that broke or expired first (never one inside a
@@ -139,6 +140,7 @@ def frame_sighting(
         margin=match.margin,
         liveness=reading.liveness,
         candidate_id=match.candidate_id,
+        turn=turn,
     )
 
 

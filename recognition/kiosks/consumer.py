@@ -10,6 +10,10 @@ messages, and ``{"type": "heartbeat"}`` as text now and then. The server sends J
 - ``{"type": "hello", "kiosk": ..., "gate": ...}`` once the key is proven;
 - ``{"type": "frame", "frame": n, "state": "idle"|"detecting"|"decided", "faces": k,
   "dropped": d}`` for each analysed frame (``n`` counts the frames this socket received);
+- ``{"type": "turn", "frame": n, "direction": "left"|"right", "seconds": s, "message": text}``
+  at a gate that asks for a head turn (``Gate.liveness_turn``), once the frames named someone:
+  the decision follows when they turned that way, or after ``s`` seconds without it
+  (``recognition.kiosks.liveness``);
 - ``{"type": "decision", "frame": n, "state": "granted"|"denied", "reason": code,
   "message": text, "name": first name, "event": id, "door": "opened"|"failed"|null}``
   once per passage;
@@ -25,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 
@@ -40,6 +45,13 @@ from recognition.kiosks.activity import activity_publish, event_update, kiosk_up
 from recognition.kiosks.analysis_service import AnalysisFailed
 from recognition.kiosks.analyzers import get_analyzer
 from recognition.kiosks.device_keys import challenge_new, proof_valid
+from recognition.kiosks.liveness import (
+    TURN_TEXT,
+    TurnChallenge,
+    TurnDirection,
+    TurnOutcome,
+    turn_challenge_start,
+)
 from recognition.kiosks.pairing import (
     KioskFacts,
     KioskState,
@@ -163,6 +175,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         self.received = self.dropped = 0
         self.waiting: tuple[int, bytes] | None = None
         self.analysing: asyncio.Task | None = None
+        self.turn: TurnChallenge | None = None  # a head turn asked for and not yet seen
         self.last_message_at = self.last_seen_write = self.clock()
         # An open connection of this kiosk is closed: this one proved the same device's key
         # (a reconnect whose old socket the server has not yet seen close, or a second tab).
@@ -265,7 +278,8 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                     data,
                     at=now,
                     check_liveness=self.accepted.liveness_required,
-                    still_at=self.tracker.still_box(now),
+                    # While a turn is awaited, every frame's face is identified.
+                    still_at=None if self.turn else self.tracker.still_box(now),
                     snapshot=self.accepted.snapshot_faces,
                 )
             except ImageError as error:
@@ -294,61 +308,86 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                     "dropped": self.dropped,
                 }
             )
-            if agreement is None:
-                continue
-            if not await kiosk_decision_allowed(
-                self.accepted.id, per_minute=settings.KIOSK_MAX_DECISIONS_PER_MINUTE
-            ):
-                logger.warning(
-                    "Kiosk %s: more than %s passages this minute; not decided",
-                    self.accepted.id,
-                    settings.KIOSK_MAX_DECISIONS_PER_MINUTE,
+            if self.turn is not None:  # a person was asked to turn their head
+                outcome = self.turn.observe(sighting)
+                if outcome is TurnOutcome.PENDING:
+                    continue
+                agreement, self.turn = self.turn.settled(outcome), None
+            elif agreement is not None and self.accepted.liveness_turn:
+                self.turn = turn_challenge_start(
+                    agreement, direction=secrets.choice(list(TurnDirection)), at=now
                 )
-                self.tracker.forget()  # decided afresh once the minute is over
-                await self._error(
-                    "too_many_passages",
-                    "Too many passages at this kiosk. Please wait a moment.",
-                    frame=frame,
-                )
-                continue
-            try:
-                record = await self._record(agreement)
-            except DatabaseError:
-                logger.exception("Kiosk %s: a passage could not be recorded", self.accepted.id)
-                # Nothing was decided: no door without its event. The person is decided afresh.
-                self.tracker.forget()
-                await self._error(
-                    "not_recorded",
-                    "This passage could not be recorded, so the door stays shut. "
-                    "Please step up again.",
-                    frame=frame,
-                )
-                continue
-            if isinstance(record, Refusal):
-                await self._refuse(record)
-                return
-            # The event is committed; only now is the door of a granted passage fired.
-            door_result = await database_sync_to_async(passage_door_open, thread_sensitive=False)(
-                record
+                if self.turn is not None:
+                    await self._send_json(
+                        {
+                            "type": MessageType.TURN,
+                            "frame": frame,
+                            "direction": self.turn.direction.value,
+                            "seconds": self.turn.rule.seconds,
+                            "message": TURN_TEXT[self.turn.direction],
+                        }
+                    )
+                    continue
+            if agreement is not None:
+                await self._decide(agreement, frame)
+                if self.closed:
+                    return
+
+    async def _decide(self, agreement: Agreement, frame: int) -> None:
+        """Record the passage the frames agreed on, open the door of a granted one, and tell
+        the kiosk; or say why nothing was decided."""
+        if not await kiosk_decision_allowed(
+            self.accepted.id, per_minute=settings.KIOSK_MAX_DECISIONS_PER_MINUTE
+        ):
+            logger.warning(
+                "Kiosk %s: more than %s passages this minute; not decided",
+                self.accepted.id,
+                settings.KIOSK_MAX_DECISIONS_PER_MINUTE,
             )
-            decision = record.decision
-            door = door_outcome(
-                granted=decision.granted, opened=door_result.opened if door_result else None
+            self.tracker.forget()  # decided afresh once the minute is over
+            await self._error(
+                "too_many_passages",
+                "Too many passages at this kiosk. Please wait a moment.",
+                frame=frame,
             )
-            await self._send_json(
-                {
-                    "type": MessageType.DECISION,
-                    "frame": frame,
-                    "state": "granted" if decision.granted else "denied",
-                    "reason": decision.reason.value,
-                    "message": REASON_TEXT[decision.reason],
-                    "name": record.first_name,
-                    "event": record.event.pk,
-                    "door": door,
-                }
+            return
+        try:
+            record = await self._record(agreement)
+        except DatabaseError:
+            logger.exception("Kiosk %s: a passage could not be recorded", self.accepted.id)
+            # Nothing was decided: no door without its event. The person is decided afresh.
+            self.tracker.forget()
+            await self._error(
+                "not_recorded",
+                "This passage could not be recorded, so the door stays shut. Please step up again.",
+                frame=frame,
             )
-            # The person at the door hears first; the status pages after.
-            await activity_publish(event_update(record.event))
+            return
+        if isinstance(record, Refusal):
+            await self._refuse(record)
+            return
+        # The event is committed; only now is the door of a granted passage fired.
+        door_result = await database_sync_to_async(passage_door_open, thread_sensitive=False)(
+            record
+        )
+        decision = record.decision
+        door = door_outcome(
+            granted=decision.granted, opened=door_result.opened if door_result else None
+        )
+        await self._send_json(
+            {
+                "type": MessageType.DECISION,
+                "frame": frame,
+                "state": "granted" if decision.granted else "denied",
+                "reason": decision.reason.value,
+                "message": REASON_TEXT[decision.reason],
+                "name": record.first_name,
+                "event": record.event.pk,
+                "door": door,
+            }
+        )
+        # The person at the door hears first; the status pages after.
+        await activity_publish(event_update(record.event))
 
     async def _record(self, agreement: Agreement) -> PassageRecord | Refusal:
         """The passage recorded, tried again while the database is away for a moment (a

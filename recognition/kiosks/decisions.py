@@ -18,8 +18,9 @@ def pre_rule_decision(
     liveness_threshold: float,
     faces_updating: bool = False,
 ) -> Decision | None:
-    """A denial the kiosk decides on its own (a crowd, a suspected spoof, a stranger while
-    enrolled faces are being enrolled again for a new model), or None: the rules decide."""
+    """A denial the kiosk decides on its own (a crowd, a suspected spoof, a head turn asked
+    for and not seen, a stranger while enrolled faces are being enrolled again for a new
+    model), or None: the rules decide."""
     if agreement.seen is Seen.SEVERAL:
         return Decision(False, Reason.SEVERAL_FACES)
     if agreement.seen is Seen.UNKNOWN and faces_updating:
@@ -32,4 +33,6 @@ def pre_rule_decision(
         and agreement.liveness < liveness_threshold
     ):
         return Decision(False, Reason.SPOOF_SUSPECTED)
+    if agreement.seen is Seen.PERSON and agreement.turned is False:
+        return Decision(False, Reason.TURN_NOT_SEEN)
     return None

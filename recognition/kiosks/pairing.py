@@ -183,6 +183,7 @@ class KioskFacts:
     gate_id: int
     gate_name: str
     liveness_required: bool
+    liveness_turn: bool
     snapshot_faces: bool
     device_key: str  # the public half the device proves on connecting
 
@@ -208,6 +209,7 @@ def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
         gate_id=kiosk.gate.pk,
         gate_name=kiosk.gate.name,
         liveness_required=kiosk.gate.liveness_required,
+        liveness_turn=kiosk.gate.liveness_turn,
         snapshot_faces=kiosk.gate.snapshot_faces,
         device_key=kiosk.device_key,
     )

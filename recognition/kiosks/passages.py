@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 from dataclasses import dataclass, field
-from statistics import fmean
+from statistics import fmean, median
 
 Box = tuple[float, float, float, float]  # x, y, width, height as fractions of the frame
 STILL_OVERLAP = 0.5  # a face box overlapping the last identified one this much has not moved
@@ -57,6 +57,7 @@ class Sighting:
     liveness: float | None = None
     face_jpeg: bytes | None = None  # the face, cropped, where the gate keeps snapshots
     candidate_id: int | None = None  # the nearest person, whether or not they matched
+    turn: float | None = None  # the largest face's FaceBox.nose_turn()
 
     @property
     def has_face(self) -> bool:
@@ -97,6 +98,8 @@ class Agreement:
     margin: float | None
     liveness: float | None  # mean over the agreeing frames; None if not checked
     face_jpeg: bytes | None = None  # the latest agreeing frame's snapshot, if any
+    turn: float | None = None  # the face's FaceBox.nose_turn(), median over the agreeing frames
+    turned: bool | None = None  # asked to turn their head: did they? None: not asked
 
 
 class PassageState(enum.Enum):
@@ -204,6 +207,11 @@ def _mean(values: list[float | None]) -> float | None:
     return fmean(present) if present else None
 
 
+def _median(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return median(present) if present else None
+
+
 def _agreement(frames: list[Sighting]) -> Agreement:
     margins = [f.margin for f in frames if f.margin is not None]
     return Agreement(
@@ -214,6 +222,7 @@ def _agreement(frames: list[Sighting]) -> Agreement:
         margin=min(margins) if margins else None,
         liveness=_mean([f.liveness for f in frames]),
         face_jpeg=next((f.face_jpeg for f in reversed(frames) if f.face_jpeg), None),
+        turn=_median([f.turn for f in frames]),
     )
 
 

@@ -39,6 +39,7 @@ class MessageType(enum.StrEnum):
     PROOF = "proof"  # the kiosk's answer, before anything else
     HELLO = "hello"
     FRAME = "frame"
+    TURN = "turn"  # before a decision: the person is asked to turn their head
     DECISION = "decision"
     REFUSED = "refused"
     ERROR = "error"

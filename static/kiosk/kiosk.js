@@ -1,6 +1,6 @@
 // The kiosk page: camera -> JPEG frames over a WebSocket -> what the server decided, in big type.
 // No build step: plain browser JavaScript. The <html> element carries data-state (idle,
-// detecting, granted, denied, offline, error) and, after a decision, data-reason.
+// detecting, turn, granted, denied, offline, error) and, after a decision, data-reason.
 (function () {
   "use strict";
 
@@ -39,6 +39,7 @@
 
   function show(state, heading, text, reason) {
     root.dataset.state = state;
+    delete root.dataset.direction;
     if (reason) {
       root.dataset.reason = reason;
     } else {
@@ -152,6 +153,15 @@
           showWaiting();
         }
       }
+    } else if (message.type === TYPE.TURN) {
+      // A head turn before the decision. The preview is a mirror: the person's left is the
+      // screen's left.
+      const left = message.direction === "left";
+      show("turn", left ? "\u2190 Turn left" : "Turn right \u2192", message.message);
+      root.dataset.direction = message.direction;
+      resultUntil = now + message.seconds * 1000;
+      clearTimeout(resultTimer);
+      resultTimer = setTimeout(showWaiting, message.seconds * 1000 + 2000);
     } else if (message.type === TYPE.DECISION) {
       showResult(message);
     } else if (message.type === TYPE.REFUSED) {

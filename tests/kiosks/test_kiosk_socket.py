@@ -23,9 +23,10 @@ from recognition.access_log.chain import audit_chain_verify
 from recognition.faces import enrolment
 from recognition.kiosks import consumer, pairing
 from recognition.kiosks.consumer import KioskConsumer
+from recognition.kiosks.liveness import TurnDirection
 from recognition.kiosks.recording import passage_record
 from recognition.models import AccessEvent, DoorActuation, Kiosk
-from tests.camera import camera_jpeg
+from tests.camera import camera_image, camera_jpeg, held_up
 from tests.conftest import FACES, UNIT
 from tests.factories import AccessRuleFactory, GateFactory, PersonFactory, UserFactory
 from tests.kiosk_device import DeviceKey
@@ -773,3 +774,104 @@ def test_a_kiosk_deciding_too_many_passages_a_minute_is_told_to_wait(
     assert first["state"] == "granted"
     assert refused["code"] == "too_many_passages" and "wait" in refused["message"]
     assert AccessEvent.objects.count() == 1 and DoorActuation.objects.count() == 1
+
+
+# --- A head turn asked for, with the real engine: a photo held up does not turn ----------------
+
+LFW = FACES / "lfw-dev"
+BARROSO = "Jose_Manuel_Durao_Barroso"  # photos of him facing the camera and turned both ways
+
+
+def barroso_frame(number: int):
+    return camera_image(
+        LFW / "probes" / "known" / BARROSO / f"{BARROSO}_{number:04}.jpg", fill=True
+    )
+
+
+@pytest.fixture
+def turn_gate(settings, tmp_path, face_engine, eager_celery):
+    """He is enrolled from his three gallery photos and allowed at a gate that asks for a head
+    turn (the anti-spoofing model is left out: the turn is what is tested)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.KIOSK_LEAVE_SECONDS = 0.3
+    settings.KIOSK_RESUME_SECONDS = 0
+    gate = GateFactory(name="Server room", liveness_required=False, liveness_turn=True)
+    person = PersonFactory(first_name="José")
+    for photo in sorted((LFW / "gallery" / BARROSO).glob("*.jpg")):
+        image = SimpleUploadedFile(photo.name, photo.read_bytes(), content_type="image/jpeg")
+        enrolment.face_photo_create(person=person, image=image)
+    assert person.face_photos.filter(status="enrolled").count() == 3
+    AccessRuleFactory(person=person, gate=gate)
+    _, credential = paired(gate)
+    return person, credential
+
+
+async def reply_to(socket, frame: bytes) -> list[dict]:
+    """Send one frame; the server's messages up to its frame answer and what follows it at
+    once (a turn asked for, a decision)."""
+    await socket.send_to(bytes_data=frame)
+    messages = [await next_of(socket, "frame")]
+    while not await socket.receive_nothing(timeout=0.3):
+        messages.append(await socket.receive_json_from())
+    return messages
+
+
+def test_a_photo_held_up_and_tilted_every_way_is_denied_for_not_turning(turn_gate, monkeypatch):
+    clock = SteppedClock()
+    monkeypatch.setattr(KioskConsumer, "clock", staticmethod(clock))
+    person, credential = turn_gate
+    photo = barroso_frame(4)  # facing the camera
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await next_of(socket, "hello")
+        messages = []
+        for _ in range(6):
+            messages += await reply_to(socket, held_up(photo, yaw=0))
+            if any(m["type"] == "turn" for m in messages):
+                break
+        for yaw, pitch in [(-40, 0), (-25, 20), (25, 0), (40, 20), (25, 20), (-40, 20)]:
+            clock.advance(0.5)
+            messages += await reply_to(socket, held_up(photo, yaw=yaw, pitch=pitch))
+        clock.advance(6)  # the time to turn is over
+        messages += await reply_to(socket, held_up(photo, yaw=0))
+        await socket.disconnect()
+        return messages
+
+    messages = run(scenario)
+    (asked,) = [m for m in messages if m["type"] == "turn"]
+    assert asked["direction"] in {"left", "right"} and "turn your head" in asked["message"]
+    (decision,) = [m for m in messages if m["type"] == "decision"]
+    assert (decision["state"], decision["reason"]) == ("denied", "turn_not_seen")
+    event = AccessEvent.objects.get()
+    assert (event.person, event.granted, event.reason) == (person, False, "turn_not_seen")
+
+
+def test_a_person_who_turns_as_asked_is_decided_by_the_rules(turn_gate, monkeypatch):
+    monkeypatch.setattr(consumer.secrets, "choice", lambda options: TurnDirection.RIGHT)
+    person, credential = turn_gate
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await next_of(socket, "hello")
+        messages = []
+        for _ in range(6):
+            messages += await reply_to(socket, camera_jpeg_of(barroso_frame(4)))
+            if any(m["type"] == "turn" for m in messages):
+                break
+        for _ in range(3):  # his head turned to his right (photo 6)
+            messages += await reply_to(socket, camera_jpeg_of(barroso_frame(6)))
+            if any(m["type"] == "decision" for m in messages):
+                break
+        await socket.disconnect()
+        return messages
+
+    messages = run(scenario)
+    assert [m["direction"] for m in messages if m["type"] == "turn"] == ["right"]
+    (decision,) = [m for m in messages if m["type"] == "decision"]
+    assert (decision["state"], decision["reason"]) == ("granted", "granted")
+    assert AccessEvent.objects.get().person == person
+
+
+def camera_jpeg_of(frame) -> bytes:
+    return held_up(frame, yaw=0)  # straight on: the frame as the camera took it
