@@ -139,6 +139,11 @@ INSTALLED_APPS = [
     "recognition",
     "auditlog",
     "axes",
+    # Operators' second factor: an authenticator app (TOTP) and one-time backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
     # Last, as its documentation asks: removes files of deleted or replaced photos.
     "django_cleanup.apps.CleanupConfig",
 ]
@@ -152,6 +157,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # An operator whose role needs a second factor sets one up before anything else.
+    "accessportal.second_factor.SecondFactorRequiredMiddleware",
     # Records who made each change (sessions and API tokens) for the change history.
     "accessportal.api.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -264,7 +272,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "two_factor:login"
+LOGIN_REDIRECT_URL = "admin:index"
+# Operators sign in at /account/login/ (the admin's sign-in page sends them there): password,
+# then the code from their authenticator app (or a backup code). Who must have a second
+# factor, by role (group names; "superusers" for superusers): the rest may set one up.
+# "none" asks it of nobody.
+SECOND_FACTOR_ROLES = [
+    role
+    for role in env_list(
+        "SECOND_FACTOR_ROLES", ["superusers", "Managers", "Auditors", "Security desk"]
+    )
+    if role != "none"
+]
+TWO_FACTOR_PATCH_ADMIN = True
+TWO_FACTOR_LOGIN_TIMEOUT = 300  # seconds between the password and the code
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None  # no "remember this browser": a code every sign-in
+OTP_TOTP_ISSUER = env_str("SECOND_FACTOR_ISSUER", "AccessPortal")
+OTP_TOTP_THROTTLE_FACTOR = 1  # wrong codes slow the next try (1 s, 2 s, 4 s, ...)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

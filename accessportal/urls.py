@@ -4,10 +4,12 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from two_factor.urls import urlpatterns as two_factor_urls
 
 from accessportal.api import TokenRequestThrottle
 from accessportal.api_token_views import ApiTokenRevokeView, ApiTokenView
 from accessportal.health import healthz, healthz_live
+from accessportal.second_factor import AccountSecurityView, SecondFactorDisableView
 from recognition.kiosks.views import kiosk_page, kiosk_pair_page
 
 admin.site.site_header = "AccessPortal"
@@ -24,6 +26,10 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     path("admin/", admin.site.urls),
+    # Sign-in with a second factor: /account/login/, /account/two_factor/ (set up, backup codes).
+    path("account/two_factor/", AccountSecurityView.as_view(), name="account-security"),
+    path("account/two_factor/disable/", SecondFactorDisableView.as_view()),
+    path("", include(two_factor_urls)),
     path("healthz", healthz, name="healthz"),
     path("healthz/live", healthz_live, name="healthz-live"),
     path("api/", include("people.api.urls")),

@@ -25,11 +25,12 @@ def role_permissions_operation(app_label: str, role_codenames: dict[str, list[st
             app_config.models_module = None
         Group = apps.get_model("auth", "Group")
         for role in role_codenames:
-            Group.objects.get(name=role).permissions.add(*permissions(apps, role))
+            group, _ = Group.objects.get_or_create(name=role)
+            group.permissions.add(*permissions(apps, role))
 
     def revoke(apps, schema_editor):
         Group = apps.get_model("auth", "Group")
-        for role in role_codenames:
-            Group.objects.get(name=role).permissions.remove(*permissions(apps, role))
+        for group in Group.objects.filter(name__in=role_codenames):  # a role deleted: nothing
+            group.permissions.remove(*permissions(apps, group.name))
 
     return migrations.RunPython(grant, revoke)

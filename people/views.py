@@ -1,21 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from accessportal.private_files import private_file_response
 from people.consent import consent_in_force, consent_withdraw
 from people.models import Person
 from people.subject_access import subject_access_export
-
-
-def private_file_response(file: FieldFile) -> FileResponse:
-    """A stored photo for an operator already checked for permission: never cached."""
-    response = FileResponse(file.open("rb"))
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @permission_required("people.view_person", raise_exception=True)

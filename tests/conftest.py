@@ -27,10 +27,26 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # API throttle counters live there; each test starts with none
     settings.FACE_GALLERY_CHECK_SECONDS = 0  # tests look right after they change enrolment
+    # Tests sign operators in with force_login; tests/test_second_factor.py sets the roles.
+    settings.SECOND_FACTOR_ROLES = []
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def password_sign_in(client, username: str, password: str, *, next_page="/admin/", **extra):
+    """The sign-in form's first step (django-two-factor-auth's wizard), as a browser posts
+    it; an account without a second factor is signed in by it."""
+    return client.post(
+        f"/account/login/?next={next_page}",
+        {
+            "login_view-current_step": "auth",
+            "auth-username": username,
+            "auth-password": password,
+        },
+        **extra,
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -79,6 +79,9 @@ def process_env(data_dir: Path, *, database: bool = True, **variables: str) -> d
     url = _database_for_processes() if database else None
     if url:
         env["ACCESSPORTAL_DATABASE_URL"] = url
+    # Operators sign in with the password alone here (browser_sign_in); the second factor's
+    # own browser test asks for the product's default.
+    env["ACCESSPORTAL_SECOND_FACTOR_ROLES"] = "none"
     env.update(variables)
     return env
 
@@ -122,6 +125,15 @@ def manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def browser_sign_in(page, url: str, username: str, password: str) -> None:
+    """Open ``url`` (the sign-in page, or a page that sends there) and sign in with the
+    password: the form's first step, all an operator without a second factor is asked."""
+    page.goto(url)
+    page.fill("#id_auth-username", username)
+    page.fill("#id_auth-password", password)
+    page.click("button.btn-primary[type=submit]")
+
+
 def chromium_path() -> str:
     path = os.environ.get("ACCESSPORTAL_CHROMIUM") or shutil.which("chromium")
     assert path, "Chromium is needed (Debian package chromium; scripts/test installs it)"
@@ -131,8 +143,9 @@ def chromium_path() -> str:
 class Server:
     """Daphne serving the product from its own data folder, as in production."""
 
-    def __init__(self, data_dir: Path, models_dir: Path | None = None):
-        """Without ``models_dir`` it serves pages only: no face engine is loaded."""
+    def __init__(self, data_dir: Path, models_dir: Path | None = None, **variables: str):
+        """Without ``models_dir`` it serves pages only: no face engine is loaded. ``variables``
+        add to or replace its environment."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = process_env(
@@ -141,6 +154,7 @@ class Server:
             ACCESSPORTAL_KIOSK_PUBLIC_URL=self.url,
             ACCESSPORTAL_KIOSK_RESULT_SECONDS="2",
             ACCESSPORTAL_KIOSK_WARM_AT_START="true" if models_dir else "false",
+            **variables,
         )
         self.log = data_dir / "daphne.log"
         self.process = None

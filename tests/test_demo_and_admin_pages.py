@@ -13,6 +13,7 @@ from gates.demo import demo_load
 from gates.models import AccessRule, Gate, Holiday, Schedule, Site, TimeWindow
 from gates.selectors import gate_who_may_pass
 from people.models import Person, PersonGroup
+from tests.conftest import password_sign_in
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -37,9 +38,7 @@ def test_demo_loads_twice_without_duplicates(capsys):
 def test_demo_credentials_sign_in(client, capsys):
     call_command("load_demo")
     password = capsys.readouterr().out.split("Password for all of them: ")[1].split()[0]
-    signed_in = client.post(
-        reverse("admin:login"), {"username": "admin", "password": password, "next": "/admin/"}
-    )
+    signed_in = password_sign_in(client, "admin", password)
     assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"
     assert client.get(reverse("admin:index")).status_code == 200
 

@@ -16,7 +16,7 @@ from tests.kiosks.test_pairing import pair
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", ["/admin/login/", "/kiosk/pair/", "/api/docs/", "/healthz/live"])
+@pytest.mark.parametrize("path", ["/account/login/", "/kiosk/pair/", "/api/docs/", "/healthz/live"])
 def test_every_response_carries_the_policy_and_keeps_the_camera_off(client, path):
     response = client.get(path)
     policy = response["Content-Security-Policy"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import Server, chromium_path
+from tests.processes import Server, browser_sign_in, chromium_path
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
@@ -73,10 +73,7 @@ def test_every_kind_of_page_runs_under_its_policy(server):
             ),
         )
         page.on("pageerror", lambda error: refused.append(f"{page.url}: {error}"))
-        page.goto(f"{server.url}/admin/login/")
-        page.fill("#id_username", "admin")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
+        browser_sign_in(page, f"{server.url}/admin/", "admin", PASSWORD)
         page.wait_for_url(f"{server.url}/admin/")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name, path in pages.items():

@@ -3,8 +3,8 @@ account from one address, that pair is locked for a while, the right password in
 the admin's form and on the API's token endpoint alike; other addresses are not."""
 
 import pytest
-from django.urls import reverse
 
+from tests.conftest import password_sign_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +20,7 @@ def manager():
 
 
 def admin_sign_in(client, password: str, address: str = "203.0.113.7"):
-    return client.post(
-        reverse("admin:login"),
-        {"username": "manager", "password": password, "next": "/admin/"},
-        REMOTE_ADDR=address,
-    )
+    return password_sign_in(client, "manager", password, REMOTE_ADDR=address)
 
 
 def test_the_admin_form_locks_an_account_after_five_wrong_passwords(client, settings, manager):

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from people.views import private_file_response
+from accessportal.private_files import private_file_response
 from recognition.models import AccessSnapshot
 
 

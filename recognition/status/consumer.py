@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 
+from accessportal.second_factor import second_factor_missing
 from accessportal.socket_guards import IntegerCloseCodes
 from recognition.kiosks.activity import ACTIVITY_GROUP
 from recognition.kiosks.protocol import reconnect_protocol
@@ -57,6 +58,8 @@ def status_access_lapsed(session_key: str | None, user_id: int) -> StatusCloseCo
         return StatusCloseCode.NOT_SIGNED_IN  # an inactive account cannot sign in either
     if not constant_time_compare(stored.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
         return StatusCloseCode.NOT_SIGNED_IN
+    if second_factor_missing(stored, user):  # signed in before their role asked for one
+        return StatusCloseCode.NOT_SIGNED_IN
     return None if may_see_status(user) else StatusCloseCode.NOT_ALLOWED
 
 
@@ -70,6 +73,14 @@ class StatusConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         await self.accept()
         if user is None or not user.is_authenticated:
             await self.close(code=StatusCloseCode.NOT_SIGNED_IN, reason="Sign in first.")
+            return
+        session = self.scope.get("session")
+        if await database_sync_to_async(second_factor_missing)(
+            {} if session is None else session, user
+        ):
+            await self.close(
+                code=StatusCloseCode.NOT_SIGNED_IN, reason="Sign in with your second factor."
+            )
             return
         if not await database_sync_to_async(may_see_status)(user):
             await self.close(

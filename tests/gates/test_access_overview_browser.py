@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import Server, chromium_path
+from tests.processes import Server, browser_sign_in, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
@@ -95,10 +95,9 @@ def test_the_week_on_the_page_matches_the_decision_function(server):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(f"{server.url}/admin/login/?next=/gates/people/{server.person}/week/?week={WEEK}")
-        page.fill("#id_username", "desk")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
+        browser_sign_in(
+            page, f"{server.url}/gates/people/{server.person}/week/?week={WEEK}", "desk", PASSWORD
+        )
         page.wait_for_selector(".person-week")
         shown = []
         for gate, date, time in instants:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import Server, chromium_path
+from tests.processes import Server, browser_sign_in, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
@@ -75,10 +75,7 @@ def browser():
 
 def signed_in(browser, server, username: str):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(f"{server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    browser_sign_in(page, f"{server.url}/admin/", username, PASSWORD)
     page.wait_for_url(f"{server.url}/admin/")
     return page
 
@@ -198,10 +195,8 @@ def test_a_tablet_opens_a_quarter_hour_with_a_tap(browser, server):
         viewport={"width": 1024, "height": 1366}, has_touch=True, is_mobile=True
     )
     page = context.new_page()
-    page.goto(f"{server.url}/admin/login/")
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    browser_sign_in(page, f"{server.url}/admin/", "manager", PASSWORD)
+    page.wait_for_url(f"{server.url}/admin/")
     open_editor(page, server)
     slot = page.locator('.slot[data-day="6"][data-slot="40"]')  # Sunday 10:00
     assert "open" not in slot.get_attribute("class")

@@ -15,7 +15,7 @@ import pytest
 
 from tests.camera import y4m_clip
 from tests.conftest import UNIT
-from tests.processes import Server, chromium_path
+from tests.processes import Server, browser_sign_in, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
@@ -99,10 +99,7 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
             executable_path=chromium_path(), args=["--no-sandbox"]
         )
         desk = desk_browser.new_page(viewport={"width": 1280, "height": 800})
-        desk.goto(f"{server.url}/admin/login/?next=/recognition/status/")
-        desk.fill("#id_username", "desk")
-        desk.fill("#id_password", "status-page-password")
-        desk.click("input[type=submit]")
+        browser_sign_in(desk, f"{server.url}/recognition/status/", "desk", "status-page-password")
         desk.wait_for_selector('.gate-status[data-live="live"]')
         assert desk.inner_text('[data-count="granted"]') == "0"
 

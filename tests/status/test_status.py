@@ -180,3 +180,43 @@ def test_an_open_status_socket_closes_once_its_operator_may_no_longer_see_it(
     before, (closed, _) = run(scenario)
     assert before["status"] == "online"
     assert closed == code
+
+
+def test_the_status_socket_needs_the_second_factor_where_the_role_asks_for_one(client, settings):
+    """A session signed in without the second factor its role needs (made before the role
+    asked for one) gets no updates; one that passed it does."""
+    from importlib import import_module
+
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.SECOND_FACTOR_ROLES = ["superusers"]
+    user = UserFactory(is_superuser=True)
+    device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    client.force_login(user)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    unverified_key = client.session.session_key
+    other = Client()
+    other.force_login(user)  # another session, which passed the second factor
+    session = other.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+    async def connect_with(session_key):
+        socket = WebsocketCommunicator(StatusConsumer.as_asgi(), "/ws/status/")
+        socket.scope["user"] = user
+        socket.scope["session"] = store(session_key)
+        await socket.connect()
+        return socket
+
+    async def scenario():
+        refused = await closed_with(await connect_with(unverified_key))
+        verified = await connect_with(session.session_key)
+        stays = await verified.receive_nothing(timeout=0.5)
+        await verified.disconnect()
+        return refused, stays
+
+    (code, reason), stays = run(scenario)
+    assert code == 4401 and "second factor" in reason
+    assert stays

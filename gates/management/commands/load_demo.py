@@ -14,6 +14,11 @@ class Command(BaseCommand):
         for username, role in DEMO_USERS.items():
             self.stdout.write(f"  {username:<8} {role or 'superuser'}")
         self.stdout.write(f"Password for all of them: {credentials.password}")
+        if settings.SECOND_FACTOR_ROLES:
+            self.stdout.write(
+                "At the first sign-in, each sets up an authenticator app (scan the QR code, or "
+                "type its secret into any TOTP app or password manager)."
+            )
         if not credentials.created:
             self.stdout.write(
                 "(kept from the first run; a password changed since then is not shown)"
