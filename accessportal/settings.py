@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_totp",
     "two_factor",
+    "accessportal.apps.AccessPortalConfig",  # security alerts
     # Last, as its documentation asks: removes files of deleted or replaced photos.
     "django_cleanup.apps.CleanupConfig",
 ]
@@ -272,6 +273,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Security alerts (accessportal/security_alerts.py): a lockout, a copied kiosk credential.
+SECURITY_ALERT_EMAILS = env_list("SECURITY_ALERT_EMAILS", [])
+SECURITY_ALERT_WEBHOOK_URL = env_optional_str("SECURITY_ALERT_WEBHOOK_URL")
+SECURITY_ALERT_REPEAT_SECONDS = env_int("SECURITY_ALERT_REPEAT_SECONDS", 900, minimum=1)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "accessportal@localhost")
 LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "admin:index"
 # Operators sign in at /account/login/ (the admin's sign-in page sends them there): password,

@@ -2,7 +2,12 @@
 account from one address, that pair is locked for a while, the right password included, on
 the admin's form and on the API's token endpoint alike; other addresses are not."""
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 import pytest
+from django.core import mail
 
 from tests.conftest import password_sign_in
 from tests.factories import UserFactory
@@ -56,3 +61,37 @@ def test_the_token_endpoint_locks_too(api, manager):
         assert token("guess").status_code in (400, 429)
     refused = token(PASSWORD)  # locked: "unable to log in", and no token
     assert refused.status_code in (400, 403, 429) and "token" not in refused.json()
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A security team's alert webhook: keeps what it is sent."""
+
+    received: list[dict] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_lockout_raises_one_alert_by_mail_and_webhook(client, settings, manager, eager_celery):
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.SECURITY_ALERT_EMAILS = ["security@example.com"]
+    settings.SECURITY_ALERT_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/alerts"
+    Receiver.received = []
+    try:
+        for _ in range(8):  # locked at the fifth; the guesser goes on
+            admin_sign_in(client, "guess")
+    finally:
+        server.shutdown()
+    (sent,) = mail.outbox  # one alert, not one per attempt
+    assert sent.to == ["security@example.com"]
+    assert "'manager'" in sent.subject and "203.0.113.7" in sent.subject
+    (posted,) = Receiver.received
+    assert posted["kind"] == "sign_in_locked"
+    assert posted["details"] == {"account": "manager", "address": "203.0.113.7"}

@@ -38,6 +38,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
+from accessportal.security_alerts import security_alert
 from accessportal.socket_guards import IntegerCloseCodes
 from gates.decisions import REASON_TEXT
 from recognition.faces.engine import ImageError
@@ -152,6 +153,15 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
             await activity_publish(
                 kiosk_update(claimed.id, claimed.gate_id, None, misused_at=misused_at)
             )
+        await database_sync_to_async(security_alert)(
+            "kiosk_credential_copied",
+            f"Kiosk {claimed.name!r} ({claimed.gate_name}): its credential came from "
+            f"{client[0]} without the device key",
+            key=str(claimed.id),
+            kiosk=claimed.name,
+            gate=claimed.gate_name,
+            address=client[0],
+        )
         await self._refuse(Refusal.DEVICE_UNVERIFIED)
 
     async def _close_unless_proven(self) -> None:

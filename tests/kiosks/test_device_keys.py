@@ -155,7 +155,7 @@ def test_a_copied_credential_is_refused_flagged_and_the_tablet_keeps_its_place(
         await tablet.disconnect()
         return refused, code, flagged, answer
 
-    with caplog.at_level(logging.WARNING, logger="recognition.kiosks.consumer"):
+    with caplog.at_level(logging.WARNING):
         refused, code, flagged, answer = run(scenario)
     assert code == 4412 and refused["code"] == "device_unverified"
     assert "pair it again" in refused["message"]
@@ -165,6 +165,8 @@ def test_a_copied_credential_is_refused_flagged_and_the_tablet_keeps_its_place(
     kiosk.refresh_from_db()
     assert kiosk.credential_misused_at is not None
     assert any("without the device key" in r.getMessage() for r in caplog.records)
+    (alert,) = [r for r in caplog.records if r.name == "accessportal.security"]
+    assert "kiosk_credential_copied" in alert.getMessage() and "(Lobby)" in alert.getMessage()
 
 
 @socket_test

@@ -1,0 +1,95 @@
+"""Security alerts: an operator account locked after wrong passwords, a kiosk credential used
+from a device that cannot prove its key. Each is logged at once (logger
+``accessportal.security``) and, where the settings name them, e-mailed to
+``SECURITY_ALERT_EMAILS`` and POSTed as JSON to ``SECURITY_ALERT_WEBHOOK_URL`` by a Celery
+worker (tried again with back-off while the mail server or the receiver is away). The same
+alert is raised once per ``SECURITY_ALERT_REPEAT_SECONDS``: a guesser hammering a locked
+account does not flood the inbox.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.utils import timezone
+
+logger = logging.getLogger("accessportal.security")
+
+
+def security_alert(kind: str, text: str, *, key: str, **details: Any) -> bool:
+    """Raise an alert of ``kind`` (one per ``key`` within the repeat time); whether it was
+    raised rather than a repeat."""
+    if not cache.add(f"security-alert:{kind}:{key}", 1, settings.SECURITY_ALERT_REPEAT_SECONDS):
+        return False
+    logger.warning("Security alert (%s): %s", kind, text)
+    alert = {"kind": kind, "text": text, "at": timezone.now().isoformat(), "details": details}
+    try:
+        if settings.SECURITY_ALERT_EMAILS:
+            security_alert_email.delay(alert)
+        if settings.SECURITY_ALERT_WEBHOOK_URL:
+            security_alert_post.delay(alert)
+    except Exception as error:  # the broker is away: the log line above still says it
+        logger.error("Security alert (%s) not queued for sending: %s", kind, error)
+    return True
+
+
+@shared_task(
+    name="accessportal.security_alert_email",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def security_alert_email(alert: dict[str, Any]) -> None:
+    details = "\n".join(f"{name}: {value}" for name, value in alert["details"].items())
+    send_mail(
+        subject=f"[AccessPortal] {alert['text']}",
+        message=f"{alert['text']}\n\nWhen: {alert['at']}\nKind: {alert['kind']}\n{details}\n",
+        from_email=None,
+        recipient_list=settings.SECURITY_ALERT_EMAILS,
+    )
+
+
+@shared_task(
+    name="accessportal.security_alert_post",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def security_alert_post(alert: dict[str, Any]) -> None:
+    url = settings.SECURITY_ALERT_WEBHOOK_URL
+    if not url:  # unset since the alert was queued
+        return
+    request = urllib.request.Request(  # noqa: S310 (the operator's own URL, from the settings)
+        url,
+        data=json.dumps(alert).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+        pass
+
+
+def sign_in_locked(sender: object, *, username: str, ip_address: str, **kwargs: Any) -> None:
+    """django-axes locked an account from an address."""
+    security_alert(
+        "sign_in_locked",
+        f"Sign-in of {username!r} from {ip_address} locked after "
+        f"{settings.AXES_FAILURE_LIMIT} failed attempts",
+        key=f"{username}@{ip_address}",
+        account=username,
+        address=ip_address,
+    )
+
+
+def security_alert_receivers_connect() -> None:
+    """Called once the apps are ready (``accessportal.apps``)."""
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(sign_in_locked, dispatch_uid="accessportal.sign_in_locked")
