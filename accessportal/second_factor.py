@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
+from django_otp_webauthn.models import WebAuthnCredential
 from two_factor.utils import default_device
 from two_factor.views import DisableView, ProfileView
 
@@ -27,6 +28,7 @@ SUPERUSERS = "superusers"  # in SECOND_FACTOR_ROLES: superusers, whatever their 
 
 # Paths an operator without a second factor may still reach: setting one up and signing out,
 # and what is not an operator's page at all (static files, health checks, the kiosk).
+PASSKEY_REGISTRATION = "/account/passkeys/registration/"
 OPEN_PATHS = ("/account/", "/admin/logout/", "/static/", "/healthz", "/kiosk/", "/favicon")
 
 
@@ -66,6 +68,14 @@ class SecondFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if request.path.startswith(PASSKEY_REGISTRATION) and not (
+            user.is_authenticated and user.is_verified()  # type: ignore[attr-defined]
+        ):
+            # A passkey is added from a session that passed the second factor, never to get one.
+            return JsonResponse(
+                {"detail": "Sign in with your second factor before adding a passkey."},
+                status=403,
+            )
         if (
             user.is_authenticated
             and not request.path.startswith(OPEN_PATHS)
@@ -102,6 +112,8 @@ class AccountSecurityView(ProfileView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["second_factor_required"] = second_factor_required(self.request.user)
+        count = WebAuthnCredential.objects.filter(user=self.request.user).count()
+        context["passkeys"] = f"{count} passkey{'' if count == 1 else 's'}"
         return context
 
 

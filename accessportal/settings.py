@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_totp",
     "two_factor",
+    "django_otp_webauthn",  # passkeys
     "accessportal.apps.AccessPortalConfig",  # security alerts
     # Last, as its documentation asks: removes files of deleted or replaced photos.
     "django_cleanup.apps.CleanupConfig",
@@ -261,6 +262,7 @@ CELERY_TIMEZONE = "UTC"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "django_otp_webauthn.backends.WebAuthnBackend",  # sign-in with a passkey
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
@@ -643,6 +645,23 @@ def _origin(url: str) -> str:
 # The pages whose sockets (kiosk, status) are accepted, by exact origin (scheme, host and
 # port): the public URL's, the CSRF-trusted ones, and any named here. An unset public URL
 # also means its localhost spelling.
+# Passkeys (WebAuthn, accessportal/passkeys.py) belong to a domain, the relying party: by
+# default the public URL's host (an IP address cannot be one: 127.0.0.1 becomes localhost, so
+# the demo's passkeys work at http://localhost:8000), and they are used from these origins.
+_public = urlsplit(KIOSK_PUBLIC_URL)
+_passkey_host = (
+    "localhost" if _public.hostname in {"127.0.0.1", "::1"} else (_public.hostname or "localhost")
+)
+PASSKEY_RP_ID = env_str("PASSKEY_RP_ID", _passkey_host)
+PASSKEY_ORIGINS = env_list(
+    "PASSKEY_ORIGINS",
+    [_origin(KIOSK_PUBLIC_URL).replace(f"//{_public.hostname}", f"//{_passkey_host}", 1)],
+)
+OTP_WEBAUTHN_HELPER_CLASS = "accessportal.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_RP_NAME = "AccessPortal"
+OTP_WEBAUTHN_RP_ID = PASSKEY_RP_ID
+OTP_WEBAUTHN_ALLOWED_ORIGINS = PASSKEY_ORIGINS
+
 WEBSOCKET_ALLOWED_ORIGINS = sorted(
     {_origin(KIOSK_PUBLIC_URL)}
     | {_origin(url) for url in CSRF_TRUSTED_ORIGINS}

@@ -30,6 +30,7 @@ urlpatterns = [
     path("account/two_factor/", AccountSecurityView.as_view(), name="account-security"),
     path("account/two_factor/disable/", SecondFactorDisableView.as_view()),
     path("", include(two_factor_urls)),
+    path("account/passkeys/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("healthz", healthz, name="healthz"),
     path("healthz/live", healthz_live, name="healthz-live"),
     path("api/", include("people.api.urls")),

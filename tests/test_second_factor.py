@@ -167,3 +167,18 @@ def test_it_cannot_be_switched_off_where_the_role_requires_it(client, settings):
 
     settings.SECOND_FACTOR_ROLES = []
     assert client.get("/account/two_factor/disable/").status_code == 200
+
+
+def test_a_passkey_is_added_only_by_a_session_that_passed_the_second_factor(client):
+    """Else a session signed in with the password alone (one made before the role asked for a
+    second factor) could make itself a passkey and skip the app's code from then on."""
+    manager = UserFactory(role=roles.MANAGERS)
+    with_app(manager)
+    client.force_login(manager)  # password only
+    begun = client.post("/account/passkeys/registration/begin/")
+    assert begun.status_code == 403 and "second factor" in begun.json()["detail"]
+    client.logout()
+    password_sign_in(client, manager.username, PASSWORD)
+    code_step(client, app_code(TOTPDevice.objects.get(user=manager)))
+    options = client.post("/account/passkeys/registration/begin/")
+    assert options.status_code == 200 and options.json()["rp"]["id"] == "localhost"

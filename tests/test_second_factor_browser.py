@@ -25,9 +25,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.one_backend]
 SETUP = textwrap.dedent(
     """
     from django.contrib.auth.models import Group, User
-    for name, role in (("manager", "Managers"), ("desk", "Security desk")):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    for name, role in (("manager", "Managers"), ("desk", "Security desk"), ("auditor", "Auditors")):
         user = User.objects.create_user(name, password={password!r}, is_staff=True)
         user.groups.add(Group.objects.get(name=role))
+    # The auditor set up an authenticator app already.
+    device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    print("KEY", device.key)
     """
 )
 
@@ -38,7 +42,10 @@ def server(tmp_path_factory):
         tmp_path_factory.mktemp("second-factor-server"),
         ACCESSPORTAL_SECOND_FACTOR_ROLES="superusers,Managers,Auditors,Security desk",
     )
-    server.prepare(SETUP.format(password=PASSWORD))
+    output = server.prepare(SETUP.format(password=PASSWORD))
+    server.auditor_key = output.split("KEY")[1].split()[0]
+    # Passkeys need a domain, not an IP address: the pages are opened at localhost too.
+    server.env["ACCESSPORTAL_PASSKEY_ORIGINS"] = f"http://localhost:{server.port}"
     server.start()
     yield server
     server.stop()
@@ -48,6 +55,10 @@ def app_code(secret: str) -> str:
     """The code an authenticator app shows for the base32 secret, now."""
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     return f"{totp(key):06d}"
+
+
+def app_code_hex(key: str) -> str:
+    return f"{totp(bytes.fromhex(key)):06d}"
 
 
 def next_button(page):
@@ -138,3 +149,53 @@ def test_an_operator_sets_up_the_app_then_signs_in_with_its_code(server, usernam
         shot("account-security")
         browser.close()
     assert refused == []
+
+
+def test_an_operator_adds_a_passkey_and_signs_in_with_it_alone(server):
+    """In Chromium's virtual authenticator (a platform passkey that verifies its user)."""
+    from playwright.sync_api import sync_playwright
+
+    site = f"http://localhost:{server.port}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        devtools = context.new_cdp_session(page)
+        devtools.send("WebAuthn.enable")
+        devtools.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                }
+            },
+        )
+        page.goto(f"{site}/admin/")
+        page.fill("#id_auth-username", "auditor")
+        page.fill("#id_auth-password", PASSWORD)
+        next_button(page).click()
+        page.fill("#id_token-otp_token", app_code_hex(server.auditor_key))
+        next_button(page).click()
+        page.wait_for_url(f"{site}/admin/")
+
+        page.goto(f"{site}/account/two_factor/")
+        page.click("#passkey-register-button")
+        page.locator('#passkey-register-status-message[data-status-enum="success"]').wait_for(
+            state="attached"
+        )
+        page.reload()
+        assert "You have 1 passkey." in page.inner_text("#content")
+        page.screenshot(
+            path=str(ARTIFACTS / "second-factor-passkey-added-1280.png"), full_page=True
+        )
+
+        page.click("#logout-form button")
+        page.goto(f"{site}/admin/")
+        page.click("#passkey-verification-button")  # no user name, no password, no code
+        page.wait_for_url(f"{site}/admin/")
+        assert "auditor" in page.inner_text("#user-tools").lower()
+        browser.close()
