@@ -39,6 +39,13 @@ class Site(models.Model):
         help_text="Days the access events of this site's gates are kept; empty keeps them. "
         "Pruned events leave their place in the hash chain, under a signed anchor.",
     )
+    unrecognised_advice = models.CharField(
+        "next step for someone not recognised",
+        max_length=200,
+        default="Please ask at reception.",
+        help_text="Shown at this site's kiosks to a person who was not recognised, e.g. "
+        "\"Please call reception on 030 1234 5678\" or \"Visitors: please check in at the desk\".",
+    )
 
     class Meta:
         ordering = ["name"]

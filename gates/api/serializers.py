@@ -24,7 +24,15 @@ from people.models import Person
 class SiteSerializer(ModelValidationMixin, serializers.ModelSerializer):
     class Meta:
         model = Site
-        fields = ["id", "name", "slug", "timezone", "address", "access_log_retention_days"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "timezone",
+            "address",
+            "access_log_retention_days",
+            "unrecognised_advice",
+        ]
 
 
 class GateGroupSerializer(ModelValidationMixin, serializers.ModelSerializer):

@@ -44,6 +44,13 @@ class EngineState(enum.StrEnum):
     ON_FIRST_FRAME = "on_first_frame"  # no analyser built: it loads with the first frame
 
 
+# A kiosk may send frames: the engine is loaded, or loads with the first frame (no warm start).
+# NO_ANALYSIS_WORKER counts too: a worker may come back, and each frame then says what failed.
+ENGINE_USABLE = frozenset(
+    {EngineState.LOADED, EngineState.ON_FIRST_FRAME, EngineState.NO_ANALYSIS_WORKER}
+)
+
+
 @dataclass(frozen=True)
 class Readiness:
     """Whether an analyser can take frames at full speed now: its engines are loaded."""

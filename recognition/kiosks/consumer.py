@@ -7,16 +7,23 @@ Protocol. The device shows the credential cookie it got when it was paired; the 
 and the kiosk flagged: its credential was copied. Then the device sends JPEG frames as binary
 messages, and ``{"type": "heartbeat"}`` as text now and then. The server sends JSON text:
 
-- ``{"type": "hello", "kiosk": ..., "gate": ...}`` once the key is proven;
+- ``{"type": "hello", "kiosk": ..., "gate": ..., "ready": bool}`` once the key is proven;
+  ``ready`` false while this process still loads its face engine: the page shows "starting"
+  and sends no frames until ``{"type": "ready", "ok": true}`` (``ok`` false, with a
+  ``message``, if the engine cannot load);
 - ``{"type": "frame", "frame": n, "state": "idle"|"detecting"|"decided", "faces": k,
   "dropped": d}`` for each analysed frame (``n`` counts the frames this socket received);
+  ``decided`` only after the passage's decision was sent (the person is still there);
+- ``{"type": "guidance", "frame": n, "code": "several_faces", "message": text}`` when the
+  frames agree on several faces: not a decision, nothing is recorded;
 - ``{"type": "turn", "frame": n, "direction": "left"|"right", "seconds": s, "message": text}``
   at a gate that asks for a head turn (``Gate.liveness_turn``), once the frames named someone:
   the decision follows when they turned that way, or after ``s`` seconds without it
   (``recognition.kiosks.liveness``);
 - ``{"type": "decision", "frame": n, "state": "granted"|"denied", "reason": code,
-  "message": text, "name": first name, "event": id, "door": "opened"|"failed"|null}``
-  once per passage;
+  "message": text, "advice": text, "name": first name, "event": id,
+  "door": "opened"|"failed"|null}`` once per passage (``advice``: the site's next step for
+  someone not recognised, else empty)
 - ``{"type": "error", "code": ..., "message": ...}`` for a message that was refused.
 
 The newest frame wins: while one frame is analysed, a newer one replaces any waiting frame
@@ -40,11 +47,16 @@ from django.db import DatabaseError
 
 from accessportal.security_alerts import security_alert
 from accessportal.socket_guards import IntegerCloseCodes
-from gates.decisions import REASON_TEXT
+from gates.decisions import REASON_TEXT, Reason
 from recognition.faces.engine import ImageError
 from recognition.kiosks.activity import activity_publish, event_update, kiosk_update
 from recognition.kiosks.analysis_service import AnalysisFailed
-from recognition.kiosks.analyzers import get_analyzer
+from recognition.kiosks.analyzers import (
+    ENGINE_USABLE,
+    EngineState,
+    analyzer_readiness,
+    get_analyzer,
+)
 from recognition.kiosks.device_keys import challenge_new, proof_valid
 from recognition.kiosks.liveness import (
     TURN_TEXT,
@@ -62,7 +74,7 @@ from recognition.kiosks.pairing import (
     kiosk_group,
     kiosk_seen,
 )
-from recognition.kiosks.passages import Agreement, kiosk_passage_tracker
+from recognition.kiosks.passages import Agreement, PassageState, Seen, kiosk_passage_tracker
 from recognition.kiosks.protocol import CloseCode, MessageType
 from recognition.kiosks.rate_limit import MessageRate, kiosk_decision_allowed
 from recognition.kiosks.recording import (
@@ -80,6 +92,7 @@ MAX_TEXT_CHARACTERS = 4096  # a heartbeat is 20
 SEEN_WRITE_SECONDS = 5.0  # how often last_seen_at is written, at most
 RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0)  # waits between tries to record a passage
 PROOF_SECONDS = 10.0  # for the device to answer the challenge
+READY_POLL_SECONDS = 0.25  # how often a kiosk waiting for the engine is looked at
 
 
 def _json_object(text: str) -> dict | None:
@@ -197,9 +210,17 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         await activity_publish(kiosk_update(checked.id, checked.gate_id, KioskState.ONLINE))
         self.watchdog = asyncio.create_task(self._close_when_silent())
         logger.info("Kiosk %s connected (%s)", checked.id, checked.name)
+        ready = analyzer_readiness().state in ENGINE_USABLE
         await self._send_json(
-            {"type": MessageType.HELLO, "kiosk": checked.name, "gate": checked.gate_name}
+            {
+                "type": MessageType.HELLO,
+                "kiosk": checked.name,
+                "gate": checked.gate_name,
+                "ready": ready,
+            }
         )
+        if not ready:  # the process is still loading its engine: say when it can decide
+            self.announcing = asyncio.create_task(self._announce_ready())
 
     async def disconnect(self, code: int) -> None:
         if self.kiosk is None:
@@ -277,6 +298,24 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         await self._seen(self.clock())
         await self._send_json({"type": MessageType.HEARTBEAT})
 
+    async def _announce_ready(self) -> None:
+        """Tell the kiosk once the engine is loaded (it shows "starting" until then)."""
+        while not self.closed:
+            readiness = analyzer_readiness()
+            if readiness.state in ENGINE_USABLE:
+                await self._send_json({"type": MessageType.READY, "ok": True})
+                return
+            if readiness.state is EngineState.FAILED:
+                await self._send_json(
+                    {
+                        "type": MessageType.READY,
+                        "ok": False,
+                        "message": "Face recognition is not available. Please ask at the desk.",
+                    }
+                )
+                return
+            await asyncio.sleep(READY_POLL_SECONDS)
+
     async def _analyse_waiting(self) -> None:
         analyzer = get_analyzer()
         while self.waiting is not None:
@@ -308,7 +347,10 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                 await self._error("server_error", "This frame could not be analysed.", frame=frame)
                 continue
             agreement = self.tracker.observe(sighting)
-            state = self.tracker.state
+            # "decided" only once the kiosk heard the decision: the frame that completes an
+            # agreement, and those of a turn awaited, are still being decided.
+            deciding = agreement is not None or self.turn is not None
+            state = PassageState.DETECTING if deciding else self.tracker.state
             await self._send_json(
                 {
                     "type": MessageType.FRAME,
@@ -318,6 +360,18 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                     "dropped": self.dropped,
                 }
             )
+            if agreement is not None and agreement.seen is Seen.SEVERAL:
+                # Guidance, not a decision: nothing is recorded, and once one face remains
+                # its passage starts.
+                await self._send_json(
+                    {
+                        "type": MessageType.GUIDANCE,
+                        "frame": frame,
+                        "code": Reason.SEVERAL_FACES.value,
+                        "message": REASON_TEXT[Reason.SEVERAL_FACES],
+                    }
+                )
+                continue
             if self.turn is not None:  # a person was asked to turn their head
                 outcome = self.turn.observe(sighting)
                 if outcome is TurnOutcome.PENDING:
@@ -391,6 +445,12 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                 "state": "granted" if decision.granted else "denied",
                 "reason": decision.reason.value,
                 "message": REASON_TEXT[decision.reason],
+                # What to do next, where the site says it: for someone not recognised.
+                "advice": (
+                    self.accepted.unrecognised_advice
+                    if decision.reason is Reason.UNKNOWN_FACE
+                    else ""
+                ),
                 "name": record.first_name,
                 "event": record.event.pk,
                 "door": door,

@@ -185,13 +185,14 @@ class KioskFacts:
     liveness_required: bool
     liveness_turn: bool
     snapshot_faces: bool
+    unrecognised_advice: str  # the site's next step for someone not recognised
     device_key: str  # the public half the device proves on connecting
 
 
 def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
     """The kiosk a credential belongs to, or why it may not stream."""
     kiosk = (
-        Kiosk.objects.select_related("gate").filter(credential_hash=_hash(credential)).first()
+        Kiosk.objects.select_related("gate__site").filter(credential_hash=_hash(credential)).first()
         if credential
         else None
     )
@@ -210,6 +211,7 @@ def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
         gate_name=kiosk.gate.name,
         liveness_required=kiosk.gate.liveness_required,
         liveness_turn=kiosk.gate.liveness_turn,
+        unrecognised_advice=kiosk.gate.site.unrecognised_advice,
         snapshot_faces=kiosk.gate.snapshot_faces,
         device_key=kiosk.device_key,
     )

@@ -38,8 +38,10 @@ class MessageType(enum.StrEnum):
     CHALLENGE = "challenge"  # the server's, first: sign this with the device key
     PROOF = "proof"  # the kiosk's answer, before anything else
     HELLO = "hello"
+    READY = "ready"  # the face engine is loaded (after a hello that said it was not)
     FRAME = "frame"
     TURN = "turn"  # before a decision: the person is asked to turn their head
+    GUIDANCE = "guidance"  # what to do, not a decision (several faces: one at a time)
     DECISION = "decision"
     REFUSED = "refused"
     ERROR = "error"

@@ -1,6 +1,7 @@
 // The kiosk page: camera -> JPEG frames over a WebSocket -> what the server decided, in big type.
 // No build step: plain browser JavaScript. The <html> element carries data-state (idle,
-// detecting, turn, granted, denied, offline, error) and, after a decision, data-reason.
+// starting, detecting, turn, guidance, granted, denied, offline, error) and, after a decision,
+// data-reason.
 (function () {
   "use strict";
 
@@ -36,6 +37,8 @@
   let encoding = false;
   let stopped = false;
   let proven = false; // this connection proved the device key (the server said hello)
+  let engineReady = false; // the server's face engine is loaded: frames may be sent
+  let lastResult = null; // the decision of the person in front of the camera, while they stay
 
   function show(state, heading, text, reason) {
     root.dataset.state = state;
@@ -53,7 +56,7 @@
     show("idle", "Welcome", "Please look at the camera.");
   }
 
-  function showResult(message) {
+  function resultText(message) {
     const granted = message.state === "granted";
     let heading = granted ? "Welcome" + (message.name ? ", " + message.name : "") : "Access denied";
     let text = granted ? "Please go ahead." : message.message;
@@ -61,10 +64,25 @@
       heading = "Access granted";
       text = "The door did not open. Please contact the security desk.";
     }
+    if (message.advice) text += " " + message.advice; // the site's next step for a stranger
+    return { heading, text };
+  }
+
+  function showResult(message) {
+    lastResult = message;
+    const { heading, text } = resultText(message);
     show(message.state, heading, text, message.reason);
     resultUntil = performance.now() + config.resultSeconds * 1000;
     clearTimeout(resultTimer);
     resultTimer = setTimeout(showWaiting, config.resultSeconds * 1000);
+  }
+
+  // The person decided is still there after the result's time: they are told their result
+  // again, not asked to look at the camera (they are not decided again until they step away).
+  function showStaying() {
+    const { heading, text } = resultText(lastResult);
+    const again = lastResult.state === "granted" ? "" : " Step away to try again.";
+    show(lastResult.state, heading, text + again, lastResult.reason);
   }
 
   function stopForGood(message) {
@@ -141,18 +159,37 @@
       prove(message.challenge);
     } else if (message.type === TYPE.HELLO) {
       proven = true;
-      if (now >= resultUntil) showWaiting();
+      engineReady = message.ready;
+      if (!engineReady) {
+        show("starting", "Starting…", "Face recognition is loading. One moment, please.");
+      } else if (now >= resultUntil) {
+        showWaiting();
+      }
+    } else if (message.type === TYPE.READY) {
+      if (message.ok) {
+        engineReady = true;
+        showWaiting();
+      } else {
+        show("error", "Not in service", message.message);
+      }
     } else if (message.type === TYPE.FRAME) {
       lastAnswered = Math.max(lastAnswered, message.frame);
       lastAnswerAt = now;
       facesSeen = message.faces;
+      if (message.state === "idle") lastResult = null; // they stepped away
       if (now >= resultUntil) {
         if (message.state === "detecting") {
           show("detecting", "Looking…", "Please hold still.");
+        } else if (message.state === "decided" && lastResult) {
+          showStaying();
         } else {
           showWaiting();
         }
       }
+    } else if (message.type === TYPE.GUIDANCE) {
+      // Not a decision: amber, and gone as soon as one face remains.
+      show("guidance", "One at a time", message.message, message.code);
+      resultUntil = now + 1500;
     } else if (message.type === TYPE.TURN) {
       // A head turn before the decision. The preview is a mirror: the person's left is the
       // screen's left.
@@ -185,7 +222,8 @@
   }
 
   function sendFrame() {
-    if (!socket || socket.readyState !== WebSocket.OPEN || !proven || encoding || !video.videoWidth) return;
+    if (!socket || socket.readyState !== WebSocket.OPEN || !proven || !engineReady) return;
+    if (encoding || !video.videoWidth) return;
     const now = performance.now();
     if (sceneMoved()) lastMotionAt = now;
     // While nobody is there (no face, nothing moving) a frame a second is enough to notice

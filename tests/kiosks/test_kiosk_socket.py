@@ -101,9 +101,34 @@ def test_a_paired_kiosk_is_greeted_and_seen():
         return hello
 
     hello = run(scenario)
-    assert hello == {"type": "hello", "kiosk": kiosk.name, "gate": "Lobby"}
+    assert hello == {"type": "hello", "kiosk": kiosk.name, "gate": "Lobby", "ready": True}
     kiosk.refresh_from_db()
     assert kiosk.last_seen_at is not None
+
+
+@pytest.mark.parametrize("outcome", ["loaded", "failed"])
+def test_a_kiosk_is_told_to_wait_while_the_engine_loads(monkeypatch, outcome):
+    """A process just started: its kiosks show "starting" (and send no frames) until the
+    engine is loaded, then hear so; or that it could not load."""
+    from recognition.kiosks.analyzers import EngineState, Readiness
+
+    states = iter([EngineState.LOADING] * 3 + [EngineState(outcome)] * 10)
+    monkeypatch.setattr(consumer, "READY_POLL_SECONDS", 0.01)
+    monkeypatch.setattr(consumer, "analyzer_readiness", lambda: Readiness(next(states)))
+    _, credential = paired()
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        hello = await next_of(socket, "hello")
+        ready = await next_of(socket, "ready")
+        await socket.disconnect()
+        return hello, ready
+
+    hello, ready = run(scenario)
+    assert hello["ready"] is False
+    assert ready["ok"] is (outcome == "loaded")
+    if outcome == "failed":
+        assert "not available" in ready["message"]
 
 
 @pytest.mark.parametrize("case", ["no credential", "unknown credential", "revoked", "no gate"])
@@ -341,13 +366,15 @@ def people_and_gate(settings, tmp_path, face_engine, eager_celery):
 
 
 async def frames_until_decision(socket, frame: bytes, *, limit=6) -> tuple[list[dict], dict]:
-    """Send frames one at a time until a decision comes (or ``limit`` frames went by)."""
+    """Send frames one at a time until a decision comes (or ``limit`` frames went by). The
+    frame that completes a passage is answered "detecting", then the decision follows."""
     replies = []
     for _ in range(limit):
         await socket.send_to(bytes_data=frame)
         reply = await next_of(socket, "frame")
         replies.append(reply)
-        if reply["state"] == "decided":
+        assert reply["state"] != "decided", "decided before the decision was sent"
+        if not await socket.receive_nothing(timeout=0.3):
             return replies, await next_of(socket, "decision")
     raise AssertionError(f"no decision after {limit} frames: {replies}")
 
@@ -406,7 +433,7 @@ def test_an_enrolled_person_is_granted_once_per_passage(people_and_gate, setting
         return first, staying, leaving + left, second
 
     (replies, decision), staying, leaving, (_, again) = run(scenario)
-    assert [r["state"] for r in replies] == ["detecting", "decided"]
+    assert [r["state"] for r in replies] == ["detecting", "detecting"]  # then the decision
     assert decision["state"] == "granted" and decision["reason"] == "granted"
     assert decision["name"] == "Ada" and decision["door"] == "opened"
     assert [m["type"] for m in staying] == ["frame"] * 4  # no second decision while she stays
@@ -464,13 +491,16 @@ def test_a_kiosk_that_connects_again_carries_on_its_passage(people_and_gate, set
     assert DoorActuation.objects.count() == 2  # one per passage, none for the reconnection
 
 
-def test_a_stranger_is_denied_as_unknown(people_and_gate, settings):
+def test_a_stranger_is_denied_as_unknown_and_told_the_sites_next_step(people_and_gate, settings):
     _, gate = people_and_gate
+    gate.site.unrecognised_advice = "Visitors: please call reception on 030 1234 5678."
+    gate.site.save()
     _, credential = paired(gate)
 
     decision = decision_for(credential, camera_jpeg(UNIT / "img34.jpg"))
     assert decision["state"] == "denied" and decision["reason"] == "unknown_face"
     assert decision["message"] == "Not recognised." and decision["name"] == ""
+    assert decision["advice"] == "Visitors: please call reception on 030 1234 5678."
     event = AccessEvent.objects.get()
     assert event.person is None and not event.granted
     assert event.distance > settings.FACE_MATCH_THRESHOLD
@@ -538,13 +568,33 @@ def test_a_passage_that_cannot_be_recorded_is_told_and_opens_nothing(people_and_
     assert AccessEvent.objects.count() == 1
 
 
-def test_two_people_at_once_are_asked_to_step_up_one_at_a_time(people_and_gate):
+def test_two_people_at_once_are_guided_one_at_a_time_and_no_denial_is_recorded(
+    people_and_gate, settings, monkeypatch
+):
+    """Guidance, not a decision: then the one who stays in front is decided as usual."""
     _, gate = people_and_gate
+    clock = SteppedClock()
+    monkeypatch.setattr(KioskConsumer, "clock", staticmethod(clock))
     _, credential = paired(gate)
+    couple = camera_jpeg(UNIT / "couple.jpg")
 
-    decision = decision_for(credential, camera_jpeg(UNIT / "couple.jpg"))
-    assert decision["reason"] == "several_faces"
-    assert decision["message"] == "Please step up one at a time."
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await next_of(socket, "hello")
+        messages = []
+        for _ in range(4):
+            messages += await reply_to(socket, couple)
+        _, decision = await frames_until_decision(socket, camera_jpeg(UNIT / "img6.jpg"))
+        await socket.disconnect()
+        return messages, decision
+
+    messages, decision = run(scenario)
+    (guidance,) = [m for m in messages if m["type"] == "guidance"]
+    assert guidance["code"] == "several_faces"
+    assert guidance["message"] == "Please step up one at a time."
+    assert not [m for m in messages if m["type"] == "decision"]
+    assert decision["state"] == "granted"  # Ada, alone now
+    assert list(AccessEvent.objects.values_list("reason", flat=True)) == ["granted"]
 
 
 def test_a_photo_of_an_enrolled_person_is_refused_where_liveness_is_required(people_and_gate):
