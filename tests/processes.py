@@ -169,7 +169,8 @@ class Server:
         self.manage("collectstatic", "--noinput", "-v0")
         return self.manage("shell", "-v0", "-c", setup)
 
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
+        """Start Daphne; with ``wait``, return once ``/healthz`` says it is ready."""
         daphne = Path(sys.executable).parent / "daphne"
         with self.log.open("a") as out:
             self.process = subprocess.Popen(
@@ -187,7 +188,8 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        wait_for(lambda: get(f"{self.url}/healthz")[0] == 200, 60, "Daphne")
+        if wait:
+            wait_for(lambda: get(f"{self.url}/healthz")[0] == 200, 60, "Daphne")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
