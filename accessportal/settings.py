@@ -275,6 +275,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# People's PINs at gates that ask for one (people/pins.py): wrong ones in a row before the
+# PIN is locked, and for how long; how long a kiosk waits for one.
+PIN_MAX_TRIES = env_int("PIN_MAX_TRIES", 3, minimum=1)
+PIN_LOCK_MINUTES = env_int("PIN_LOCK_MINUTES", 15, minimum=1)
+KIOSK_PIN_SECONDS = env_float("KIOSK_PIN_SECONDS", 20.0, minimum=3.0, maximum=120)
 # Security alerts (accessportal/security_alerts.py): a lockout, a copied kiosk credential.
 SECURITY_ALERT_EMAILS = env_list("SECURITY_ALERT_EMAILS", [])
 SECURITY_ALERT_WEBHOOK_URL = env_optional_str("SECURITY_ALERT_WEBHOOK_URL")
@@ -481,6 +486,11 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "people.PersonGroup",
     "people.Consent",
     "people.ConsentText",
+    {
+        "model": "people.PersonPin",
+        "mask_fields": ["pin_hash", "duress_pin_hash"],
+        "exclude_fields": ["failures", "locked_until", "set_at"],
+    },
     {
         "model": "recognition.FacePhoto",
         "exclude_fields": ["embedding", "image", "updated_at"],

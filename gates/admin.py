@@ -108,6 +108,7 @@ class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, ad
                     "direction",
                     "groups",
                     "is_active",
+                    "verification",
                     "liveness_required",
                     "liveness_turn",
                     "description",

@@ -34,7 +34,9 @@ decided by ``recognition.kiosks.decisions.pre_rule_decision``):
 ``several_faces`` (comparable faces in front of the camera: one at a time, please),
 ``spoof_suspected`` (the gate requires liveness and an enrolled person's face looked like a
 photo or a screen), ``turn_not_seen`` (the gate asks for a head turn and the recognised face
-did not turn as asked in time) and ``faces_updating`` (nobody was recognised while enrolled
+did not turn as asked in time), ``pin_wrong``, ``pin_locked``, ``pin_not_set`` and
+``pin_not_entered`` (the gate, or the person's "always ask for their PIN", asks for a PIN after
+the face) and ``faces_updating`` (nobody was recognised while enrolled
 photos are being enrolled again for a new recognition model: the person may be one of them).
 """
 
@@ -66,6 +68,10 @@ class Reason(enum.StrEnum):
     SPOOF_SUSPECTED = "spoof_suspected"
     FACES_UPDATING = "faces_updating"
     TURN_NOT_SEEN = "turn_not_seen"
+    PIN_WRONG = "pin_wrong"
+    PIN_LOCKED = "pin_locked"
+    PIN_NOT_SET = "pin_not_set"
+    PIN_NOT_ENTERED = "pin_not_entered"
 
 
 REASON_TEXT: Mapping[Reason, str] = {
@@ -86,10 +92,24 @@ REASON_TEXT: Mapping[Reason, str] = {
     Reason.FACES_UPDATING: "Face recognition is being updated. Please try again in a minute "
     "or ask at the desk.",
     Reason.TURN_NOT_SEEN: "The head turn was not seen. Please step back and try again.",
+    Reason.PIN_WRONG: "Wrong PIN.",
+    Reason.PIN_LOCKED: "Too many wrong PINs: your PIN is locked for a while. Please ask at "
+    "the desk.",
+    Reason.PIN_NOT_SET: "This entrance needs a PIN and you have none. Please ask at the desk.",
+    Reason.PIN_NOT_ENTERED: "No PIN was entered. Please step back and try again.",
 }
 
 PRE_DECISION_REASONS = frozenset(
-    {Reason.SEVERAL_FACES, Reason.SPOOF_SUSPECTED, Reason.FACES_UPDATING, Reason.TURN_NOT_SEEN}
+    {
+        Reason.SEVERAL_FACES,
+        Reason.SPOOF_SUSPECTED,
+        Reason.FACES_UPDATING,
+        Reason.TURN_NOT_SEEN,
+        Reason.PIN_WRONG,
+        Reason.PIN_LOCKED,
+        Reason.PIN_NOT_SET,
+        Reason.PIN_NOT_ENTERED,
+    }
 )
 
 

@@ -42,9 +42,11 @@ class Site(models.Model):
     unrecognised_advice = models.CharField(
         "next step for someone not recognised",
         max_length=200,
+        blank=True,
         default="Please ask at reception.",
-        help_text="Shown at this site's kiosks to a person who was not recognised, e.g. "
-        "\"Please call reception on 030 1234 5678\" or \"Visitors: please check in at the desk\".",
+        help_text="Shown at this site's kiosks to a person who was not recognised (empty: "
+        "nothing more than 'Not recognised.'), e.g. "
+        '"Please call reception on 030 1234 5678" or "Visitors: please check in at the desk".',
     )
 
     class Meta:
@@ -88,6 +90,18 @@ class Gate(models.Model):
         default=True,
         help_text="Check that the face is a live person, not a photo or a screen "
         "(where the anti-spoofing model is installed).",
+    )
+
+    class Verification(models.TextChoices):
+        FACE = "face", "Face only"
+        FACE_AND_PIN = "face_and_pin", "Face, then PIN"
+
+    verification = models.CharField(
+        max_length=20,
+        choices=Verification.choices,
+        default=Verification.FACE,
+        help_text="What a recognised person shows besides their face. People marked "
+        "'always ask for their PIN' are asked for it at every gate.",
     )
     liveness_turn = models.BooleanField(
         "ask for a head turn",

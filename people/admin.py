@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest
 from django.urls import reverse
@@ -16,7 +17,8 @@ from gates.admin import RuleInlineBase
 from gates.models import Site
 from people.consent import consent_in_force, consent_text_current
 from people.erasure import person_erase
-from people.models import Consent, ConsentText, Person, PersonGroup
+from people.models import Consent, ConsentText, Person, PersonGroup, PersonPin
+from people.pins import pin_set, pin_validate
 from recognition.faces.admin import FacePhotoInline, enqueue_new_photos
 from recognition.models import FacePhoto
 
@@ -51,6 +53,54 @@ class ConsentTextAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
+
+
+class PersonForm(forms.ModelForm):
+    """The person, with a new PIN (and duress PIN) to set: only their hashes are kept."""
+
+    new_pin = forms.CharField(
+        label="New PIN",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
+        help_text="4 to 8 digits; empty keeps the PIN as it is.",
+    )
+    new_duress_pin = forms.CharField(
+        label="New duress PIN",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
+        help_text="Optional, set together with a new PIN; must differ from it.",
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "first_name",
+            "last_name",
+            "employee_number",
+            "email",
+            "photo",
+            "groups",
+            "is_active",
+            "valid_from",
+            "valid_until",
+            "always_second_factor",
+            "notes",
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        pin, duress = data.get("new_pin", ""), data.get("new_duress_pin", "")
+        if duress and not pin:
+            self.add_error("new_pin", "Set the PIN together with the duress PIN.")
+        for field, value in (("new_pin", pin), ("new_duress_pin", duress)):
+            if value:
+                try:
+                    pin_validate(value)
+                except ValidationError as error:
+                    self.add_error(field, error)
+        if pin and duress and pin == duress:
+            self.add_error("new_duress_pin", "The duress PIN must differ from the PIN.")
+        return data
 
 
 class ConsentForm(forms.ModelForm):
@@ -140,7 +190,14 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     search_fields = ["first_name", "last_name", "employee_number", "email"]
     filter_horizontal = ["groups"]
     inlines = [ConsentInline, FacePhotoInline, PersonRuleInline]
-    readonly_fields = ["photo_preview", "where_may_go_now", "created_at", "updated_at"]
+    readonly_fields = [
+        "photo_preview",
+        "pin_state",
+        "where_may_go_now",
+        "created_at",
+        "updated_at",
+    ]
+    form = PersonForm
     fieldsets = [
         (
             None,
@@ -156,12 +213,42 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
             },
         ),
         ("Access", {"fields": ["groups", "is_active", "valid_from", "valid_until"]}),
+        (
+            "PIN",
+            {
+                "fields": ["pin_state", "new_pin", "new_duress_pin", "always_second_factor"],
+                "description": "Asked for after the face at gates set to 'Face, then PIN', and "
+                "everywhere for people marked below. The duress PIN opens like the PIN and "
+                "raises a silent alarm.",
+            },
+        ),
         ("Where may this person go now", {"fields": ["where_may_go_now"]}),
         ("Notes", {"fields": ["notes", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="PIN")
+    def pin_state(self, person: Person) -> str:
+        row = PersonPin.objects.filter(person=person).first() if person.pk else None
+        if row is None:
+            return "none"
+        state = f"set {timezone.localtime(row.set_at):%Y-%m-%d %H:%M %Z}"
+        if row.duress_pin_hash:
+            state += ", with a duress PIN"
+        if row.locked_until and row.locked_until > timezone.now():
+            state += f"; locked until {timezone.localtime(row.locked_until):%H:%M %Z}"
+        return state
+
+    def save_model(self, request: HttpRequest, obj: Person, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("new_pin"):
+            pin_set(
+                person=obj,
+                pin=form.cleaned_data["new_pin"],
+                duress_pin=form.cleaned_data.get("new_duress_pin", ""),
+            )
 
     def _create_formsets(self, request: HttpRequest, obj, change: bool):
         """Face photos may be added in the same save as the consent that allows them."""

@@ -66,6 +66,12 @@ class Person(models.Model):
         null=True, blank=True, help_text="Last day (site-local) this person may pass."
     )
     notes = models.TextField(blank=True)
+    always_second_factor = models.BooleanField(
+        "always ask for their PIN",
+        default=False,
+        help_text="Ask for their PIN at every gate, even where the face alone suffices: for "
+        "someone with a look-alike or twin enrolled, whose face alone could be mistaken.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -151,3 +157,22 @@ class Consent(models.Model):
     def __str__(self) -> str:
         state = f"withdrawn {self.withdrawn_at:%Y-%m-%d}" if self.withdrawn_at else "in force"
         return f"Consent of {self.given_at:%Y-%m-%d}, {state}"
+
+
+class PersonPin(models.Model):
+    """A person's PIN for gates that ask for one besides the face, hashed like a password
+    (``people.pins``), and their duress PIN: it opens like the PIN and raises a silent alarm.
+    Wrong PINs are counted; too many lock the PIN for a while."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="pin")
+    pin_hash = models.CharField(max_length=128)
+    duress_pin_hash = models.CharField(max_length=128, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "PIN"
+
+    def __str__(self) -> str:
+        return f"PIN of {self.person}"

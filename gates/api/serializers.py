@@ -56,6 +56,7 @@ class GateSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "direction",
             "groups",
             "is_active",
+            "verification",
             "liveness_required",
             "liveness_turn",
             "snapshot_faces",

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gates', '0010_gate_liveness_turn'),
+        ("gates", "0010_gate_liveness_turn"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='site',
-            name='unrecognised_advice',
-            field=models.CharField(default='Please ask at reception.', help_text='Shown at this site\'s kiosks to a person who was not recognised, e.g. "Please call reception on 030 1234 5678" or "Visitors: please check in at the desk".', max_length=200, verbose_name='next step for someone not recognised'),
+            model_name="site",
+            name="unrecognised_advice",
+            field=models.CharField(
+                default="Please ask at reception.",
+                help_text='Shown at this site\'s kiosks to a person who was not recognised, e.g. "Please call reception on 030 1234 5678" or "Visitors: please check in at the desk".',
+                max_length=200,
+                verbose_name="next step for someone not recognised",
+            ),
         ),
     ]

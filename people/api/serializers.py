@@ -44,6 +44,7 @@ class PersonSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "is_active",
             "valid_from",
             "valid_until",
+            "always_second_factor",
             "notes",
             "created_at",
             "updated_at",

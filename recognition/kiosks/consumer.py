@@ -39,6 +39,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -48,6 +49,7 @@ from django.db import DatabaseError
 from accessportal.security_alerts import security_alert
 from accessportal.socket_guards import IntegerCloseCodes
 from gates.decisions import REASON_TEXT, Reason
+from people.pins import PinCheck, pin_asked, pin_check, pin_tries_left
 from recognition.faces.engine import ImageError
 from recognition.kiosks.activity import activity_publish, event_update, kiosk_update
 from recognition.kiosks.analysis_service import AnalysisFailed
@@ -102,6 +104,17 @@ def _json_object(text: str) -> dict | None:
     except (ValueError, RecursionError):
         return None
     return message if isinstance(message, dict) else None
+
+
+@dataclass
+class PinWait:
+    """A PIN asked for after the face: the passage it decides, until ``deadline``."""
+
+    agreement: Agreement
+    frame: int
+    deadline: float
+    wrong: int = 0  # wrong PINs typed so far
+    checking: bool = False  # one is being checked now
 
 
 class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
@@ -199,6 +212,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         self.waiting: tuple[int, bytes] | None = None
         self.analysing: asyncio.Task | None = None
         self.turn: TurnChallenge | None = None  # a head turn asked for and not yet seen
+        self.pin_wait: PinWait | None = None  # a PIN asked for and not yet given
         self.last_message_at = self.last_seen_write = self.clock()
         # An open connection of this kiosk is closed: this one proved the same device's key
         # (a reconnect whose old socket the server has not yet seen close, or a second tab).
@@ -280,6 +294,9 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
             )
             return
         message = _json_object(text)
+        if message is not None and message.get("type") == MessageType.PIN:
+            await self._receive_pin(message.get("pin"))
+            return
         if message is None or message.get("type") != MessageType.HEARTBEAT:
             await self._error(
                 "bad_message", 'Send frames as binary JPEG, or {"type": "heartbeat"} as text.'
@@ -349,7 +366,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
             agreement = self.tracker.observe(sighting)
             # "decided" only once the kiosk heard the decision: the frame that completes an
             # agreement, and those of a turn awaited, are still being decided.
-            deciding = agreement is not None or self.turn is not None
+            deciding = agreement is not None or self.turn is not None or self.pin_wait is not None
             state = PassageState.DETECTING if deciding else self.tracker.state
             await self._send_json(
                 {
@@ -372,6 +389,13 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                     }
                 )
                 continue
+            if self.pin_wait is not None:  # a person was asked for their PIN
+                wait = self.pin_wait
+                if not wait.checking and now >= wait.deadline:
+                    self.pin_wait = None
+                    given = "wrong" if wait.wrong else "not_entered"
+                    await self._decide(replace(wait.agreement, pin=given), frame)
+                continue
             if self.turn is not None:  # a person was asked to turn their head
                 outcome = self.turn.observe(sighting)
                 if outcome is TurnOutcome.PENDING:
@@ -393,9 +417,79 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                     )
                     continue
             if agreement is not None:
+                if (
+                    agreement.seen is Seen.PERSON
+                    and agreement.turned is not False  # denied already: no PIN to ask for
+                    and await self._pin_asked(agreement)
+                ):
+                    await self._ask_pin(agreement, frame)
+                    continue
                 await self._decide(agreement, frame)
                 if self.closed:
                     return
+
+    # --- A PIN after the face ------------------------------------------------------------------
+
+    async def _pin_asked(self, agreement: Agreement) -> bool:
+        assert agreement.person_id is not None
+        gate_asks = self.accepted.verification == "face_and_pin"
+        return await database_sync_to_async(pin_asked)(
+            person_id=agreement.person_id, gate_asks=gate_asks
+        )
+
+    async def _ask_pin(self, agreement: Agreement, frame: int, *, message: str = "") -> None:
+        seconds = settings.KIOSK_PIN_SECONDS
+        self.pin_wait = PinWait(agreement, frame, deadline=self.clock() + seconds)
+        await self._send_json(
+            {
+                "type": MessageType.PIN,
+                "frame": frame,
+                "seconds": seconds,
+                "message": message or "Please enter your PIN.",
+            }
+        )
+
+    async def _receive_pin(self, pin: object) -> None:
+        """The PIN typed at the kiosk: checked (a wrong one counts towards the lock), then the
+        passage is decided, or the person is asked again."""
+        wait = self.pin_wait
+        if wait is None or wait.checking:
+            await self._error("bad_message", "No PIN was asked for.")
+            return
+        person_id = wait.agreement.person_id
+        assert person_id is not None
+        wait.checking = True
+        outcome = await database_sync_to_async(pin_check, thread_sensitive=False)(
+            person_id=person_id, pin=pin if isinstance(pin, str) else ""
+        )
+        wait.checking = False
+        if self.pin_wait is not wait:
+            return
+        if outcome is PinCheck.WRONG:
+            wait.wrong += 1
+            left = await database_sync_to_async(pin_tries_left)(person_id)
+            tries = f"{left} {'try' if left == 1 else 'tries'} left"
+            await self._send_json(
+                {
+                    "type": MessageType.PIN,
+                    "frame": wait.frame,
+                    "seconds": max(0.0, wait.deadline - self.clock()),
+                    "message": f"Wrong PIN ({tries}). Please enter your PIN.",
+                }
+            )
+            return
+        self.pin_wait = None
+        if outcome is PinCheck.DURESS:  # let in as usual; the alarm is silent
+            await database_sync_to_async(security_alert)(
+                "duress_pin",
+                f"Duress PIN entered at {self.accepted.gate_name} (kiosk {self.accepted.name!r}) "
+                f"by person #{person_id}",
+                key=f"{person_id}@{self.accepted.id}",
+                person=person_id,
+                gate=self.accepted.gate_name,
+                kiosk=self.accepted.name,
+            )
+        await self._decide(replace(wait.agreement, pin=outcome.value), wait.frame)
 
     async def _decide(self, agreement: Agreement, frame: int) -> None:
         """Record the passage the frames agreed on, open the door of a granted one, and tell

@@ -19,8 +19,8 @@ def pre_rule_decision(
     faces_updating: bool = False,
 ) -> Decision | None:
     """A denial the kiosk decides on its own (a crowd, a suspected spoof, a head turn asked
-    for and not seen, a stranger while enrolled faces are being enrolled again for a new
-    model), or None: the rules decide."""
+    for and not seen, a PIN asked for and not given right, a stranger while enrolled faces
+    are being enrolled again for a new model), or None: the rules decide."""
     if agreement.seen is Seen.SEVERAL:
         return Decision(False, Reason.SEVERAL_FACES)
     if agreement.seen is Seen.UNKNOWN and faces_updating:
@@ -35,4 +35,15 @@ def pre_rule_decision(
         return Decision(False, Reason.SPOOF_SUSPECTED)
     if agreement.seen is Seen.PERSON and agreement.turned is False:
         return Decision(False, Reason.TURN_NOT_SEEN)
+    if agreement.seen is Seen.PERSON and agreement.pin in PIN_DENIALS:
+        return Decision(False, PIN_DENIALS[agreement.pin])
     return None
+
+
+# A PIN asked for and not given right (the right PIN and the duress PIN leave it to the rules).
+PIN_DENIALS = {
+    "wrong": Reason.PIN_WRONG,
+    "locked": Reason.PIN_LOCKED,
+    "not_set": Reason.PIN_NOT_SET,
+    "not_entered": Reason.PIN_NOT_ENTERED,
+}

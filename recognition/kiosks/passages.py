@@ -100,6 +100,9 @@ class Agreement:
     face_jpeg: bytes | None = None  # the latest agreeing frame's snapshot, if any
     turn: float | None = None  # the face's FaceBox.nose_turn(), median over the agreeing frames
     turned: bool | None = None  # asked to turn their head: did they? None: not asked
+    # Asked for their PIN: "right", "duress", "wrong", "locked", "not_set" or "not_entered"
+    # (people.pins.PinCheck's values, and none typed in time). None: not asked.
+    pin: str | None = None
 
 
 class PassageState(enum.Enum):

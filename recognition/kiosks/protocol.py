@@ -42,6 +42,7 @@ class MessageType(enum.StrEnum):
     FRAME = "frame"
     TURN = "turn"  # before a decision: the person is asked to turn their head
     GUIDANCE = "guidance"  # what to do, not a decision (several faces: one at a time)
+    PIN = "pin"  # both ways: the server asks for the person's PIN, the kiosk sends it
     DECISION = "decision"
     REFUSED = "refused"
     ERROR = "error"

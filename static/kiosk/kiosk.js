@@ -1,6 +1,6 @@
 // The kiosk page: camera -> JPEG frames over a WebSocket -> what the server decided, in big type.
 // No build step: plain browser JavaScript. The <html> element carries data-state (idle,
-// starting, detecting, turn, guidance, granted, denied, offline, error) and, after a decision,
+// starting, detecting, turn, pin, guidance, granted, denied, offline, error) and, after a decision,
 // data-reason.
 (function () {
   "use strict";
@@ -10,6 +10,8 @@
   const title = document.getElementById("title");
   const detail = document.getElementById("detail");
   const video = document.getElementById("camera");
+  const keypad = document.getElementById("keypad");
+  const pinDots = document.getElementById("pin-dots");
   const frameCanvas = document.createElement("canvas");
   const probeCanvas = document.createElement("canvas"); // tiny, to notice movement cheaply
   probeCanvas.width = 32;
@@ -39,10 +41,12 @@
   let proven = false; // this connection proved the device key (the server said hello)
   let engineReady = false; // the server's face engine is loaded: frames may be sent
   let lastResult = null; // the decision of the person in front of the camera, while they stay
+  let pin = ""; // the digits typed on the keypad, sent once with OK
 
   function show(state, heading, text, reason) {
     root.dataset.state = state;
     delete root.dataset.direction;
+    if (state !== "pin") hideKeypad();
     if (reason) {
       root.dataset.reason = reason;
     } else {
@@ -199,6 +203,8 @@
       resultUntil = now + message.seconds * 1000;
       clearTimeout(resultTimer);
       resultTimer = setTimeout(showWaiting, message.seconds * 1000 + 2000);
+    } else if (message.type === TYPE.PIN) {
+      showKeypad(message);
     } else if (message.type === TYPE.DECISION) {
       showResult(message);
     } else if (message.type === TYPE.REFUSED) {
@@ -207,6 +213,46 @@
       console.warn("kiosk:", message.code, message.message);
     }
   }
+
+  // The keypad for a PIN asked after the face: digits are shown as dots, sent with OK.
+  function showKeypad(message) {
+    show("pin", "Your PIN", message.message);
+    pin = "";
+    pinDots.textContent = "";
+    keypad.hidden = false;
+    resultUntil = performance.now() + message.seconds * 1000;
+    clearTimeout(resultTimer);
+    resultTimer = setTimeout(showWaiting, message.seconds * 1000 + 2000);
+  }
+
+  function hideKeypad() {
+    keypad.hidden = true;
+    pin = "";
+  }
+
+  function pressKey(key) {
+    if (key === "back") pin = pin.slice(0, -1);
+    else if (/^[0-9]$/.test(key) && pin.length < 8) pin += key;
+    pinDots.textContent = "\u25CF".repeat(pin.length);
+  }
+
+  keypad.addEventListener("click", (event) => {
+    const key = event.target.closest("button[data-key]");
+    if (key) pressKey(key.dataset.key);
+  });
+  keypad.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (socket && socket.readyState === WebSocket.OPEN && pin.length >= 4) {
+      socket.send(JSON.stringify({ type: TYPE.PIN, pin }));
+      show("detecting", "Checking…", "");
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (keypad.hidden) return;
+    if (/^[0-9]$/.test(event.key)) pressKey(event.key);
+    else if (event.key === "Backspace") pressKey("back");
+    else if (event.key === "Enter") keypad.requestSubmit();
+  });
 
   function sceneMoved() {
     const context = probeCanvas.getContext("2d", { willReadFrequently: true });

@@ -47,6 +47,13 @@ SETUP = textwrap.dedent(
     for name in ("Kiosk A", "Kiosk B", "Kiosk C"):
         kiosk, token = pairing.kiosk_create(gate=gate, name=name)
         print(pairing.pairing_url(token))
+    # A gate that asks for a PIN after the face.
+    from people.pins import pin_set
+    lab = Gate.objects.create(site=site, name="Lab", slug="lab", verification="face_and_pin")
+    AccessRule.objects.create(name="Ada, lab", person=ada, gate=lab)
+    pin_set(person=ada, pin="2468")
+    kiosk, token = pairing.kiosk_create(gate=lab, name="Kiosk D")
+    print(pairing.pairing_url(token))
     """
 )
 
@@ -57,7 +64,7 @@ def server(tmp_path_factory, face_models_dir):
     server = Server(data_dir, face_models_dir)
     output = server.prepare(SETUP.format(unit=str(UNIT)))
     server.pairing_urls = [w for w in output.split() if w.startswith(f"{server.url}/kiosk/pair/")]
-    assert len(server.pairing_urls) == 3, output
+    assert len(server.pairing_urls) == 4, output
     server.start()
     yield server
     server.stop()
@@ -103,7 +110,8 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         desk = desk_browser.new_page(viewport={"width": 1280, "height": 800})
         browser_sign_in(desk, f"{server.url}/recognition/status/", "desk", "status-page-password")
         desk.wait_for_selector('.gate-status[data-live="live"]')
-        assert desk.inner_text('[data-count="granted"]') == "0"
+        main = '.gate-card:has(h2:text-is("Headquarters / Main entrance"))'
+        assert desk.inner_text(f'{main} [data-count="granted"]') == "0"
 
         browser = kiosk_browser(playwright, ada_clip)
         page = browser.new_page(viewport={"width": 1024, "height": 768})
@@ -123,9 +131,9 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         shot(page, "granted")
         # Waits are selectors, never JavaScript strings: the pages' Content-Security-Policy
         # forbids evaluating strings, and Playwright's string predicates do.
-        desk.wait_for_selector('[data-count="granted"]:text-is("1")', timeout=10_000)
-        assert "Ada Lovelace" in desk.inner_text(".last-events")
-        assert desk.get_attribute("li[data-kiosk]:first-child", "data-status") == "online"
+        desk.wait_for_selector(f'{main} [data-count="granted"]:text-is("1")', timeout=10_000)
+        assert "Ada Lovelace" in desk.inner_text(f"{main} .last-events")
+        assert desk.get_attribute(f"{main} li[data-kiosk]:first-child", "data-status") == "online"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         desk.screenshot(path=str(ARTIFACTS / "status-page-live.png"), full_page=True)
         desk_browser.close()
@@ -168,6 +176,20 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         shot(page, "denied-unknown-face")
         browser.close()
 
+        # A gate that asks for a PIN after the face: the keypad, then the result.
+        browser = kiosk_browser(playwright, ada_clip)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.goto(server.pairing_urls[3])
+        page.wait_for_selector('html[data-state="pin"]', timeout=60_000)
+        for key in "2468":
+            page.click(f'#keypad button[data-key="{key}"]')
+        assert page.locator("#pin-dots").inner_text() == "\u25cf" * 4  # dots, never digits
+        shot(page, "pin-keypad")
+        page.click("#keypad button.ok")
+        page.wait_for_selector('html[data-state="granted"]', timeout=30_000)
+        assert page.locator("#keypad").is_hidden()
+        browser.close()
+
         # Two people at once: amber guidance, not a denial.
         browser = kiosk_browser(playwright, couple_clip)
         page = browser.new_page(viewport={"width": 1024, "height": 768})
@@ -189,9 +211,9 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
     )
     lines = events.strip().splitlines()
     assert lines[0] == "('Kiosk A', 'granted')"  # one event for Ada's first passage
-    assert lines[-1] == "('Kiosk B', 'unknown_face')"  # and nothing for the couple at Kiosk C
-    assert all("Kiosk A" in line for line in lines[:-1])  # and no flood of events
-    assert len(lines) <= 3  # Ada's passage, possibly one more after the restart, the stranger
+    assert lines[-2:] == ["('Kiosk B', 'unknown_face')", "('Kiosk D', 'granted')"]
+    assert all("Kiosk A" in line for line in lines[:-2])  # no flood, nothing for the couple
+    assert len(lines) <= 4  # Ada's passage, possibly one after the restart, stranger, the lab
 
 
 def test_real_daphne_sends_the_documented_close_codes(server):

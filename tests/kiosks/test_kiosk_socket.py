@@ -5,6 +5,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -19,6 +20,7 @@ from django.urls import reverse
 
 from accessportal.asgi import application
 from gates.doors import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from gates.models import AccessRule
 from recognition.access_log.chain import audit_chain_verify
 from recognition.faces import enrolment
 from recognition.kiosks import consumer, pairing
@@ -925,3 +927,148 @@ def test_a_person_who_turns_as_asked_is_decided_by_the_rules(turn_gate, monkeypa
 
 def camera_jpeg_of(frame) -> bytes:
     return held_up(frame, yaw=0)  # straight on: the frame as the camera took it
+
+
+# --- A PIN after the face, with the real engine ------------------------------------------------
+
+
+def ask_for_pin(monkeypatch):
+    """A clock the test moves on, and the pins module's hasher made fast for the test."""
+    clock = SteppedClock()
+    monkeypatch.setattr(KioskConsumer, "clock", staticmethod(clock))
+    return clock
+
+
+async def until_asked_for_pin(socket, frame: bytes) -> list[dict]:
+    messages: list[dict] = []
+    for _ in range(6):
+        messages += await reply_to(socket, frame)
+        if any(m["type"] == "pin" for m in messages):
+            return messages
+    raise AssertionError(f"no PIN asked for: {messages}")
+
+
+def test_face_then_pin_wrong_then_right_is_granted(people_and_gate, monkeypatch, settings):
+    from people.pins import pin_set
+
+    ada, gate = people_and_gate
+    gate.verification = "face_and_pin"
+    gate.save()
+    pin_set(person=ada, pin="2468", duress_pin="1357")
+    ask_for_pin(monkeypatch)
+    _, credential = paired(gate)
+    ada_frame = camera_jpeg(UNIT / "img6.jpg")
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await next_of(socket, "hello")
+        asked = await until_asked_for_pin(socket, ada_frame)
+        await socket.send_json_to({"type": "pin", "pin": "1111"})
+        again = await next_of(socket, "pin")
+        await socket.send_json_to({"type": "pin", "pin": "2468"})
+        decision = await next_of(socket, "decision")
+        await socket.disconnect()
+        return asked, again, decision
+
+    asked, again, decision = run(scenario)
+    assert not [m for m in asked if m["type"] == "decision"]  # the face alone decides nothing
+    assert "2 tries left" in again["message"]
+    assert (decision["state"], decision["reason"]) == ("granted", "granted")
+
+
+def test_the_duress_pin_opens_and_raises_a_silent_alarm(people_and_gate, monkeypatch, caplog):
+    from people.pins import pin_set
+
+    ada, gate = people_and_gate
+    gate.verification = "face_and_pin"
+    gate.save()
+    pin_set(person=ada, pin="2468", duress_pin="1357")
+    ask_for_pin(monkeypatch)
+    _, credential = paired(gate)
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await next_of(socket, "hello")
+        await until_asked_for_pin(socket, camera_jpeg(UNIT / "img6.jpg"))
+        await socket.send_json_to({"type": "pin", "pin": "1357"})
+        decision = await next_of(socket, "decision")
+        await socket.disconnect()
+        return decision
+
+    with caplog.at_level(logging.WARNING, logger="accessportal.security"):
+        decision = run(scenario)
+    assert (decision["state"], decision["reason"]) == ("granted", "granted")  # nothing shows
+    (alarm,) = [r for r in caplog.records if r.name == "accessportal.security"]
+    assert "duress_pin" in alarm.getMessage() and "Main entrance" in alarm.getMessage()
+    assert AccessEvent.objects.get().granted
+
+
+def test_three_wrong_pins_lock_it_and_deny(people_and_gate, monkeypatch):
+    from people.pins import pin_set
+
+    ada, gate = people_and_gate
+    gate.verification = "face_and_pin"
+    gate.save()
+    pin_set(person=ada, pin="2468")
+    ask_for_pin(monkeypatch)
+    _, credential = paired(gate)
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await next_of(socket, "hello")
+        await until_asked_for_pin(socket, camera_jpeg(UNIT / "img6.jpg"))
+        for guess in ("0000", "1111"):
+            await socket.send_json_to({"type": "pin", "pin": guess})
+            await next_of(socket, "pin")
+        await socket.send_json_to({"type": "pin", "pin": "2222"})
+        decision = await next_of(socket, "decision")
+        await socket.disconnect()
+        return decision
+
+    decision = run(scenario)
+    assert (decision["state"], decision["reason"]) == ("denied", "pin_locked")
+    assert ada.pin.__class__.objects.get(person=ada).locked_until is not None
+
+
+@pytest.fixture
+def look_alikes(settings, tmp_path, face_engine, eager_celery):
+    """The two different people of the shared photos whose faces are nearest (img33 and
+    img35), enrolled as two people, both marked "always ask for their PIN", both allowed at a
+    gate where the face alone suffices for everyone else."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.KIOSK_LEAVE_SECONDS = 0.3
+    settings.KIOSK_RESUME_SECONDS = 0
+    gate = GateFactory(name="Lab", liveness_required=False)
+    for name, photo in (("One", "img33.jpg"), ("Other", "img35.jpg")):
+        person = PersonFactory(first_name=name, always_second_factor=True)
+        image = SimpleUploadedFile(photo, (UNIT / photo).read_bytes(), content_type="image/jpeg")
+        enrolment.face_photo_create(person=person, image=image)
+        AccessRule.objects.create(name=name, person=person, gate=gate)
+    return gate
+
+
+@pytest.mark.parametrize("shown", ["img33.jpg", "img35.jpg"])
+def test_look_alikes_marked_never_pass_on_their_face_alone(look_alikes, monkeypatch, shown):
+    clock = ask_for_pin(monkeypatch)
+    _, credential = paired(look_alikes)
+
+    async def scenario():
+        socket, _ = await open_socket(credential)
+        await next_of(socket, "hello")
+        frame = camera_jpeg(UNIT / shown)
+        messages = await until_asked_for_pin(socket, frame)
+        clock.advance(settings_pin_seconds() + 1)  # nobody types a PIN
+        messages += await reply_to(socket, frame)
+        await socket.disconnect()
+        return messages
+
+    messages = run(scenario)
+    (decision,) = [m for m in messages if m["type"] == "decision"]
+    assert (decision["state"], decision["reason"]) == ("denied", "pin_not_entered")
+    assert not AccessEvent.objects.filter(granted=True).exists()
+
+
+def settings_pin_seconds() -> float:
+    from django.conf import settings
+
+    return settings.KIOSK_PIN_SECONDS
