@@ -1,8 +1,10 @@
 """Security alerts: an operator account locked after wrong passwords, a kiosk credential used
-from a device that cannot prove its key. Each is logged at once (logger
-``accessportal.security``) and, where the settings name them, e-mailed to
-``SECURITY_ALERT_EMAILS`` and POSTed as JSON to ``SECURITY_ALERT_WEBHOOK_URL`` by a Celery
-worker (tried again with back-off while the mail server or the receiver is away). The same
+from a device that cannot prove its key, a duress PIN, and the doors' and kiosks' alerts
+(``recognition.kiosks.alerts``: a door that did not open, repeated denials, a kiosk offline).
+Each is logged at once (logger ``accessportal.security``) and, where the settings name them,
+e-mailed to ``SECURITY_ALERT_EMAILS`` and POSTed as JSON to ``SECURITY_ALERT_WEBHOOK_URL`` by
+a Celery worker (tried again with back-off while the mail server or the receiver is away). The
+same
 alert is raised once per ``SECURITY_ALERT_REPEAT_SECONDS``: a guesser hammering a locked
 account does not flood the inbox.
 """
@@ -23,10 +25,13 @@ from django.utils import timezone
 logger = logging.getLogger("accessportal.security")
 
 
-def security_alert(kind: str, text: str, *, key: str, **details: Any) -> bool:
-    """Raise an alert of ``kind`` (one per ``key`` within the repeat time); whether it was
-    raised rather than a repeat."""
-    if not cache.add(f"security-alert:{kind}:{key}", 1, settings.SECURITY_ALERT_REPEAT_SECONDS):
+def security_alert(
+    kind: str, text: str, *, key: str, repeat_seconds: int | None = None, **details: Any
+) -> bool:
+    """Raise an alert of ``kind`` (one per ``key`` within ``repeat_seconds``, by default
+    ``SECURITY_ALERT_REPEAT_SECONDS``); whether it was raised rather than a repeat."""
+    repeat = repeat_seconds or settings.SECURITY_ALERT_REPEAT_SECONDS
+    if not cache.add(f"security-alert:{kind}:{key}", 1, repeat):
         return False
     logger.warning("Security alert (%s): %s", kind, text)
     alert = {"kind": kind, "text": text, "at": timezone.now().isoformat(), "details": details}

@@ -284,6 +284,10 @@ KIOSK_PIN_SECONDS = env_float("KIOSK_PIN_SECONDS", 20.0, minimum=3.0, maximum=12
 SECURITY_ALERT_EMAILS = env_list("SECURITY_ALERT_EMAILS", [])
 SECURITY_ALERT_WEBHOOK_URL = env_optional_str("SECURITY_ALERT_WEBHOOK_URL")
 SECURITY_ALERT_REPEAT_SECONDS = env_int("SECURITY_ALERT_REPEAT_SECONDS", 900, minimum=1)
+# "Denied again and again": this many denials of one person (or of strangers) at one gate
+# within this many minutes.
+ALERT_DENIALS_COUNT = env_int("ALERT_DENIALS_COUNT", 5, minimum=2)
+ALERT_DENIALS_MINUTES = env_int("ALERT_DENIALS_MINUTES", 5, minimum=1)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_USER", "")
@@ -532,6 +536,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "access-events-prune": {"task": "recognition.tasks.access_events_prune", "schedule": 3600.0},
+    "kiosks-offline-alert": {"task": "recognition.tasks.kiosks_offline_alert", "schedule": 60.0},
 }
 
 # --- Anchors of the access log ----------------------------------------------------------------

@@ -7,6 +7,7 @@ from recognition.access_log.tasks import (
     audit_anchor_write,
 )
 from recognition.faces.tasks import enroll_face_photo, face_photos_reenroll_stale
+from recognition.kiosks.tasks import kiosks_offline_alert
 from recognition.reports.tasks import (
     report_export_run,
     report_exports_prune,
@@ -19,6 +20,7 @@ __all__ = [
     "audit_anchor_write",
     "enroll_face_photo",
     "face_photos_reenroll_stale",
+    "kiosks_offline_alert",
     "report_export_run",
     "report_exports_prune",
     "scheduled_reports_run",

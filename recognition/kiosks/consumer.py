@@ -52,6 +52,7 @@ from gates.decisions import REASON_TEXT, Reason
 from people.pins import PinCheck, pin_asked, pin_check, pin_tries_left
 from recognition.faces.engine import ImageError
 from recognition.kiosks.activity import activity_publish, event_update, kiosk_update
+from recognition.kiosks.alerts import passage_alerts
 from recognition.kiosks.analysis_service import AnalysisFailed
 from recognition.kiosks.analyzers import (
     ENGINE_USABLE,
@@ -528,6 +529,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         door_result = await database_sync_to_async(passage_door_open, thread_sensitive=False)(
             record
         )
+        await database_sync_to_async(passage_alerts, thread_sensitive=False)(record, door_result)
         decision = record.decision
         door = door_outcome(
             granted=decision.granted, opened=door_result.opened if door_result else None
