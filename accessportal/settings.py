@@ -704,6 +704,9 @@ KIOSK_MAX_DECISIONS_PER_MINUTE = env_int("KIOSK_MAX_DECISIONS_PER_MINUTE", 30, m
 KIOSK_IDLE_TIMEOUT_SECONDS = env_float(
     "KIOSK_IDLE_TIMEOUT_SECONDS", 60.0, minimum=1.0, maximum=3600
 )
+# Who is inside a site (the desk's list, the mustering roll call): people whose last passage
+# through a one-way gate within this many hours went in.
+OCCUPANCY_HOURS = env_int("OCCUPANCY_HOURS", 24, minimum=1)
 KIOSK_OFFLINE_AFTER_SECONDS = env_float(
     "KIOSK_OFFLINE_AFTER_SECONDS", 30.0, minimum=1.0, maximum=3600
 )

@@ -72,7 +72,8 @@ class SiteAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
 
 @admin.register(GateGroup)
 class GateGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "gate_list"]
+    list_display = ["name", "slug", "gate_list", "anti_passback"]
+    list_filter = ["anti_passback"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

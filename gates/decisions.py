@@ -72,6 +72,7 @@ class Reason(enum.StrEnum):
     PIN_LOCKED = "pin_locked"
     PIN_NOT_SET = "pin_not_set"
     PIN_NOT_ENTERED = "pin_not_entered"
+    ANTI_PASSBACK = "anti_passback"
 
 
 REASON_TEXT: Mapping[Reason, str] = {
@@ -97,6 +98,8 @@ REASON_TEXT: Mapping[Reason, str] = {
     "the desk.",
     Reason.PIN_NOT_SET: "This entrance needs a PIN and you have none. Please ask at the desk.",
     Reason.PIN_NOT_ENTERED: "No PIN was entered. Please step back and try again.",
+    Reason.ANTI_PASSBACK: "You already passed this way. Please use the other way first, or "
+    "ask at the desk.",
 }
 
 PRE_DECISION_REASONS = frozenset(

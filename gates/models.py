@@ -57,11 +57,30 @@ class Site(models.Model):
 
 
 class GateGroup(models.Model):
-    """Gates that rules can name at once, e.g. 'all main entrances'."""
+    """Gates that rules can name at once, e.g. 'all main entrances'. With anti-passback, the
+    group is an area: its "in" gates enter it, its "out" gates leave it."""
+
+    class AntiPassback(models.TextChoices):
+        OFF = "off", "Off"
+        SOFT = "soft", "Soft: let them through and raise an alert"
+        HARD = "hard", "Hard: deny until they pass the other way"
+        TIMED = "timed", "Timed: deny the same way again for some minutes"
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    anti_passback = models.CharField(
+        max_length=10,
+        choices=AntiPassback.choices,
+        default=AntiPassback.OFF,
+        help_text="Whether someone who entered through an 'in' gate of this group may enter "
+        "again before leaving through an 'out' gate (and the other way round).",
+    )
+    anti_passback_minutes = models.PositiveIntegerField(
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(1440)],
+        help_text="Timed anti-passback: minutes before the same way is allowed again.",
+    )
 
     class Meta:
         ordering = ["name"]

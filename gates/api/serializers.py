@@ -38,7 +38,7 @@ class SiteSerializer(ModelValidationMixin, serializers.ModelSerializer):
 class GateGroupSerializer(ModelValidationMixin, serializers.ModelSerializer):
     class Meta:
         model = GateGroup
-        fields = ["id", "name", "slug", "description"]
+        fields = ["id", "name", "slug", "description", "anti_passback", "anti_passback_minutes"]
 
 
 class GateSerializer(ModelValidationMixin, serializers.ModelSerializer):

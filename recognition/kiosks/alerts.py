@@ -1,6 +1,7 @@
 """Alerts from the doors and kiosks (sent like every security alert: log, e-mail, webhook,
-``accessportal.security_alerts``): a granted passage whose door did not open, someone denied
-again and again at a gate, a kiosk gone offline."""
+``accessportal.security_alerts``): a granted passage whose door did not open, someone let
+through by soft anti-passback, someone denied again and again at a gate, a kiosk gone
+offline."""
 
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ def passage_alerts(record: PassageRecord, door: DoorResult | None) -> None:
             gate=str(gate),
             event=record.event.pk,
             detail=door.detail,
+        )
+    if record.passed_back:
+        security_alert(
+            "anti_passback",
+            f"{record.event.person_name} passed {gate} the same way twice (soft anti-passback)",
+            key=f"{gate.pk}:{record.person_id}",
+            gate=str(gate),
+            person=record.person_id,
+            event=record.event.pk,
         )
     if record.decision.granted or record.decision.reason in NOT_ATTEMPTS:
         return

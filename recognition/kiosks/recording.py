@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from gates.anti_passback import LastPassage, Verdict, anti_passback_verdict
 from gates.decisions import Decision, Reason
 from gates.doors import DoorCommand, DoorResult, door_open
-from gates.models import AccessRule, Gate
+from gates.models import AccessRule, Gate, GateGroup
 from gates.selectors import access_decision
 from people.models import Person
 from recognition.access_log.chain import access_event_append, door_actuation_record
@@ -42,6 +43,7 @@ class PassageRecord:
     gate: Gate
     person_id: int | None
     first_name: str  # for the kiosk's greeting; empty unless granted
+    passed_back: bool = False  # let through by soft anti-passback: an alert is due
 
 
 def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Refusal:
@@ -70,6 +72,11 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Re
             liveness_threshold=settings.FACE_LIVENESS_THRESHOLD,
             faces_updating=updating,
         ) or access_decision(person=person, gate=gate, at=at)
+        passback = Verdict.ALLOW
+        if decision.granted and person is not None:
+            passback = anti_passback_check(person=person, gate=gate, at=at)
+            if passback is Verdict.DENY:
+                decision = Decision(False, Reason.ANTI_PASSBACK, decision.rule_id)
         rule = AccessRule.objects.filter(pk=decision.rule_id).first() if decision.rule_id else None
         face_read = agreement.seen in (Seen.PERSON, Seen.UNKNOWN)
         snapshot = agreement.face_jpeg if gate.snapshot_faces else None
@@ -101,7 +108,33 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Re
         gate=gate,
         person_id=person.pk if person else None,
         first_name=person.first_name if person and decision.granted else "",
+        passed_back=passback is Verdict.ALERT,
     )
+
+
+def anti_passback_check(*, person: Person, gate: Gate, at: dt.datetime) -> Verdict:
+    """The anti-passback verdict of each group of the gate that has it, the strictest first:
+    from the person's last granted passage through a gate of that group."""
+    verdict = Verdict.ALLOW
+    for group in gate.groups.exclude(anti_passback=GateGroup.AntiPassback.OFF):
+        last = (
+            AccessEvent.objects.filter(person=person, granted=True, gate__groups=group)
+            .order_by("-sequence")
+            .values_list("gate__direction", "occurred_at")
+            .first()
+        )
+        found = anti_passback_verdict(
+            mode=group.anti_passback,
+            minutes=group.anti_passback_minutes,
+            direction=gate.direction,
+            last=LastPassage(*last) if last else None,
+            at=at,
+        )
+        if found is Verdict.DENY:
+            return found
+        if found is Verdict.ALERT:
+            verdict = found
+    return verdict
 
 
 def kiosk_recent_passage(*, kiosk_id: int, within_seconds: float) -> tuple[Seen, int | None] | None:
