@@ -42,6 +42,7 @@
   let engineReady = false; // the server's face engine is loaded: frames may be sent
   let lastResult = null; // the decision of the person in front of the camera, while they stay
   let pin = ""; // the digits typed on the keypad, sent once with OK
+  let lastFrameState = "idle"; // the passage's state in the server's latest frame answer
 
   function show(state, heading, text, reason) {
     root.dataset.state = state;
@@ -78,7 +79,14 @@
     show(message.state, heading, text, message.reason);
     resultUntil = performance.now() + config.resultSeconds * 1000;
     clearTimeout(resultTimer);
-    resultTimer = setTimeout(showWaiting, config.resultSeconds * 1000);
+    resultTimer = setTimeout(afterResult, config.resultSeconds * 1000);
+  }
+
+  // The result's time is over: the person still there sees their result again (no flash of
+  // "Welcome" in between); otherwise the page waits for the next one.
+  function afterResult() {
+    if (lastResult && lastFrameState === "decided") showStaying();
+    else showWaiting();
   }
 
   // The person decided is still there after the result's time: they are told their result
@@ -180,6 +188,7 @@
       lastAnswered = Math.max(lastAnswered, message.frame);
       lastAnswerAt = now;
       facesSeen = message.faces;
+      lastFrameState = message.state;
       if (message.state === "idle") lastResult = null; // they stepped away
       if (now >= resultUntil) {
         if (message.state === "detecting") {

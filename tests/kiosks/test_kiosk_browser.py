@@ -154,6 +154,7 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         # Ada stays in front of the camera past the result's time: she is told her result
         # still (not asked to look at the camera), and not decided again (see the events).
         page.wait_for_timeout(3500)  # RESULT_SECONDS is 2 here
+        page.wait_for_selector('html[data-state="granted"]', timeout=5_000)
         assert state_of(page) == ("granted", "granted")
         assert "Ada" in page.locator("#title").inner_text()
         shot(page, "granted-staying")
