@@ -32,28 +32,10 @@ from _setup import FACES, ROOT, SHARED, django_setup
 
 sys.path.insert(0, str(ROOT))
 from tests.camera import y4m_clip  # one definition of a fake camera's clip
-from tests.processes import Server, chromium_path, get, wait_for
+from tests.processes import ADA_AT_THE_MAIN_ENTRANCE, Server, chromium_path, get, wait_for
 
-SETUP = textwrap.dedent(
+SETUP = ADA_AT_THE_MAIN_ENTRANCE + textwrap.dedent(
     """
-    from pathlib import Path
-    from django.core.files.base import ContentFile
-    from gates.models import AccessRule, Gate, Site
-    from people.consent import consent_record
-    from people.models import Person
-    from recognition.faces import enrolment
-    from recognition.kiosks import pairing
-
-    unit = Path({unit!r})
-    site = Site.objects.create(name="Headquarters", slug="hq", timezone="Europe/Berlin")
-    gate = Gate.objects.create(site=site, name="Main entrance", slug="main-entrance")
-    ada = Person.objects.create(first_name="Ada", last_name="Lovelace")
-    consent_record(person=ada, method="signed_form", reference="bench")
-    for name in ("img1.jpg", "img2.jpg"):
-        image = ContentFile((unit / name).read_bytes(), name=name)
-        photo = enrolment.face_photo_store(person=ada, image=image)
-        assert enrolment.face_photo_enroll(photo_id=photo.pk).status == "enrolled"
-    AccessRule.objects.create(name="Ada, any time", person=ada, gate=gate)
     kiosk, token = pairing.kiosk_create(gate=gate, name="Bench kiosk")
     print(pairing.pairing_url(token))
     """

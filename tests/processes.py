@@ -134,6 +134,32 @@ def browser_sign_in(page, url: str, username: str, password: str) -> None:
     page.click("button.btn-primary[type=submit]")
 
 
+# Python for ``Server.prepare``: a site with its main entrance, and Ada enrolled from two of
+# DeepFace's unit photos (folder ``{unit}``), with her consent, allowed there at any time.
+# Kiosk tests and benchmarks add their kiosks (``pairing``, ``gate``, ``site`` and ``ada`` are
+# defined).
+ADA_AT_THE_MAIN_ENTRANCE = """
+from pathlib import Path
+from django.core.files.base import ContentFile
+from gates.models import AccessRule, Gate, Site
+from people.consent import consent_record
+from people.models import Person
+from recognition.faces import enrolment
+from recognition.kiosks import pairing
+
+unit = Path({unit!r})
+site = Site.objects.create(name="Headquarters", slug="hq", timezone="Europe/Berlin")
+gate = Gate.objects.create(site=site, name="Main entrance", slug="main-entrance")
+ada = Person.objects.create(first_name="Ada", last_name="Lovelace")
+consent_record(person=ada, method="signed_form", reference="test")
+for name in ("img1.jpg", "img2.jpg"):
+    image = ContentFile((unit / name).read_bytes(), name=name)
+    photo = enrolment.face_photo_store(person=ada, image=image)
+    assert enrolment.face_photo_enroll(photo_id=photo.pk).status == "enrolled"
+AccessRule.objects.create(name="Ada, any time", person=ada, gate=gate)
+"""
+
+
 def chromium_path() -> str:
     path = os.environ.get("ACCESSPORTAL_CHROMIUM") or shutil.which("chromium")
     assert path, "Chromium is needed (Debian package chromium; scripts/test installs it)"

@@ -15,32 +15,14 @@ import pytest
 
 from tests.camera import y4m_clip
 from tests.conftest import UNIT
-from tests.processes import Server, browser_sign_in, chromium_path
+from tests.processes import ADA_AT_THE_MAIN_ENTRANCE, Server, browser_sign_in, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
 pytestmark = pytest.mark.slow
 
-SETUP = textwrap.dedent(
+SETUP = ADA_AT_THE_MAIN_ENTRANCE + textwrap.dedent(
     """
-    from pathlib import Path
-    from django.core.files.base import ContentFile
-    from gates.models import AccessRule, Gate, Site
-    from people.consent import consent_record
-    from people.models import Person
-    from recognition.faces import enrolment
-    from recognition.kiosks import pairing
-
-    unit = Path({unit!r})
-    site = Site.objects.create(name="Headquarters", slug="hq", timezone="Europe/Berlin")
-    gate = Gate.objects.create(site=site, name="Main entrance", slug="main-entrance")
-    ada = Person.objects.create(first_name="Ada", last_name="Lovelace")
-    consent_record(person=ada, method="signed_form", reference="test")
-    for name in ("img1.jpg", "img2.jpg"):
-        image = ContentFile((unit / name).read_bytes(), name=name)
-        photo = enrolment.face_photo_store(person=ada, image=image)
-        assert enrolment.face_photo_enroll(photo_id=photo.pk).status == "enrolled"
-    AccessRule.objects.create(name="Ada, any time", person=ada, gate=gate)
     from django.contrib.auth.models import Group, User
     desk = User.objects.create_user("desk", password="status-page-password", is_staff=True)
     desk.groups.add(Group.objects.get(name="Security desk"))
