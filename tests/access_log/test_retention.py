@@ -2,13 +2,11 @@
 snapshots go, their place in the chain stays under a signed anchor, and the chain verifies."""
 
 import datetime as dt
-import io
 import json
 import os
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from recognition.models import (
     DoorActuation,
     PrunedAccessEvent,
 )
+from tests.access_log.test_anchors import verify
 from tests.factories import GateFactory, PersonFactory, SiteFactory, access_event
 
 pytestmark = pytest.mark.django_db
@@ -61,15 +60,6 @@ def log():
         delete_after=NOW + dt.timedelta(days=300),
     )
     return made
-
-
-def verify() -> tuple[int, str]:
-    out = io.StringIO()
-    try:
-        call_command("audit_verify", stdout=out, stderr=io.StringIO())
-    except CommandError as error:
-        return 1, str(error)
-    return 0, out.getvalue()
 
 
 def test_old_events_of_a_site_with_retention_are_pruned_and_the_chain_still_verifies(

@@ -933,10 +933,24 @@ def camera_jpeg_of(frame) -> bytes:
 
 
 def ask_for_pin(monkeypatch):
-    """A clock the test moves on, and the pins module's hasher made fast for the test."""
+    """The consumer's clock, which the test moves on (past a PIN's wait)."""
     clock = SteppedClock()
     monkeypatch.setattr(KioskConsumer, "clock", staticmethod(clock))
     return clock
+
+
+@pytest.fixture
+def pin_gate(people_and_gate, monkeypatch):
+    """Ada's gate asks for a PIN after the face: hers is 2468, her duress PIN 1357."""
+    from people.pins import pin_set
+
+    ada, gate = people_and_gate
+    gate.verification = "face_and_pin"
+    gate.save()
+    pin_set(person=ada, pin="2468", duress_pin="1357")
+    ask_for_pin(monkeypatch)
+    _, credential = paired(gate)
+    return ada, credential
 
 
 async def until_asked_for_pin(socket, frame: bytes) -> list[dict]:
@@ -948,15 +962,8 @@ async def until_asked_for_pin(socket, frame: bytes) -> list[dict]:
     raise AssertionError(f"no PIN asked for: {messages}")
 
 
-def test_face_then_pin_wrong_then_right_is_granted(people_and_gate, monkeypatch, settings):
-    from people.pins import pin_set
-
-    ada, gate = people_and_gate
-    gate.verification = "face_and_pin"
-    gate.save()
-    pin_set(person=ada, pin="2468", duress_pin="1357")
-    ask_for_pin(monkeypatch)
-    _, credential = paired(gate)
+def test_face_then_pin_wrong_then_right_is_granted(pin_gate):
+    _ada, credential = pin_gate
     ada_frame = camera_jpeg(UNIT / "img6.jpg")
 
     async def scenario():
@@ -976,15 +983,8 @@ def test_face_then_pin_wrong_then_right_is_granted(people_and_gate, monkeypatch,
     assert (decision["state"], decision["reason"]) == ("granted", "granted")
 
 
-def test_the_duress_pin_opens_and_raises_a_silent_alarm(people_and_gate, monkeypatch, caplog):
-    from people.pins import pin_set
-
-    ada, gate = people_and_gate
-    gate.verification = "face_and_pin"
-    gate.save()
-    pin_set(person=ada, pin="2468", duress_pin="1357")
-    ask_for_pin(monkeypatch)
-    _, credential = paired(gate)
+def test_the_duress_pin_opens_and_raises_a_silent_alarm(pin_gate, caplog):
+    _ada, credential = pin_gate
 
     async def scenario():
         socket, _ = await open_socket(credential)
@@ -1003,15 +1003,8 @@ def test_the_duress_pin_opens_and_raises_a_silent_alarm(people_and_gate, monkeyp
     assert AccessEvent.objects.get().granted
 
 
-def test_three_wrong_pins_lock_it_and_deny(people_and_gate, monkeypatch):
-    from people.pins import pin_set
-
-    ada, gate = people_and_gate
-    gate.verification = "face_and_pin"
-    gate.save()
-    pin_set(person=ada, pin="2468")
-    ask_for_pin(monkeypatch)
-    _, credential = paired(gate)
+def test_three_wrong_pins_lock_it_and_deny(pin_gate):
+    ada, credential = pin_gate
 
     async def scenario():
         socket, _ = await open_socket(credential)
