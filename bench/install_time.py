@@ -91,7 +91,10 @@ def time_test(commit: str) -> dict:
             if line.startswith(("FAILED ", "ERROR ", "== "))
             or (line.startswith("=") and (" passed" in line or " failed" in line))
         ]
-        return {"exit": result.returncode, "seconds": round(seconds, 1), "summary": summary}
+        # Why each failure failed: its assertion lines ("E   ...") and where (file:line).
+        why = [line for line in lines if line.startswith("E ") or ".py:" in line[:120]][:80]
+        facts = {"exit": result.returncode, "seconds": round(seconds, 1), "summary": summary}
+        return {**facts, "failures": why} if result.returncode else facts
 
 
 def venv_facts(checkout: Path) -> dict:

@@ -40,6 +40,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -89,6 +90,7 @@ from recognition.kiosks.recording import (
 from recognition.models import door_outcome
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 MAX_TEXT_CHARACTERS = 4096  # a heartbeat is 20
@@ -418,24 +420,41 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                     )
                     continue
             if agreement is not None:
-                if (
-                    agreement.seen is Seen.PERSON
-                    and agreement.turned is not False  # denied already: no PIN to ask for
-                    and await self._pin_asked(agreement)
-                ):
+                try:
+                    ask_pin = (
+                        agreement.seen is Seen.PERSON
+                        and agreement.turned is not False  # denied already: no PIN asked
+                        and await self._pin_asked(agreement)
+                    )
+                except DatabaseError:
+                    await self._not_recorded(frame)
+                    continue
+                if ask_pin:
                     await self._ask_pin(agreement, frame)
                     continue
                 await self._decide(agreement, frame)
                 if self.closed:
                     return
 
+    async def _not_recorded(self, frame: int) -> None:
+        """Nothing was decided: no door without its event. The person is decided afresh."""
+        self.tracker.forget()
+        await self._error(
+            "not_recorded",
+            "This passage could not be recorded, so the door stays shut. Please step up again.",
+            frame=frame,
+        )
+
     # --- A PIN after the face ------------------------------------------------------------------
 
     async def _pin_asked(self, agreement: Agreement) -> bool:
         assert agreement.person_id is not None
         gate_asks = self.accepted.verification == "face_and_pin"
-        return await database_sync_to_async(pin_asked)(
-            person_id=agreement.person_id, gate_asks=gate_asks
+        return await self._database(
+            "reading whether a PIN is asked",
+            pin_asked,
+            person_id=agreement.person_id,
+            gate_asks=gate_asks,
         )
 
     async def _ask_pin(self, agreement: Agreement, frame: int, *, message: str = "") -> None:
@@ -460,10 +479,19 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         person_id = wait.agreement.person_id
         assert person_id is not None
         wait.checking = True
-        outcome = await database_sync_to_async(pin_check, thread_sensitive=False)(
-            person_id=person_id, pin=pin if isinstance(pin, str) else ""
-        )
-        wait.checking = False
+        try:
+            outcome = await self._database(
+                "checking a PIN",
+                pin_check,
+                person_id=person_id,
+                pin=pin if isinstance(pin, str) else "",
+            )
+        except DatabaseError:
+            self.pin_wait = None
+            await self._not_recorded(wait.frame)
+            return
+        finally:
+            wait.checking = False
         if self.pin_wait is not wait:
             return
         if outcome is PinCheck.WRONG:
@@ -514,13 +542,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
             record = await self._record(agreement)
         except DatabaseError:
             logger.exception("Kiosk %s: a passage could not be recorded", self.accepted.id)
-            # Nothing was decided: no door without its event. The person is decided afresh.
-            self.tracker.forget()
-            await self._error(
-                "not_recorded",
-                "This passage could not be recorded, so the door stays shut. Please step up again.",
-                frame=frame,
-            )
+            await self._not_recorded(frame)
             return
         if isinstance(record, Refusal):
             await self._refuse(record)
@@ -529,7 +551,6 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         door_result = await database_sync_to_async(passage_door_open, thread_sensitive=False)(
             record
         )
-        await database_sync_to_async(passage_alerts, thread_sensitive=False)(record, door_result)
         decision = record.decision
         door = door_outcome(
             granted=decision.granted, opened=door_result.opened if door_result else None
@@ -552,25 +573,39 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                 "door": door,
             }
         )
-        # The person at the door hears first; the status pages after.
+        # The person at the door hears first; the status pages and the alerts after.
         await activity_publish(event_update(record.event))
+        try:
+            await database_sync_to_async(passage_alerts, thread_sensitive=False)(
+                record, door_result
+            )
+        except Exception:  # an alert that could not be raised never undoes a decision
+            logger.exception("Kiosk %s: the passage's alerts were not raised", self.accepted.id)
 
     async def _record(self, agreement: Agreement) -> PassageRecord | Refusal:
         """The passage recorded, tried again while the database is away for a moment (a
         restart, a failover); raises DatabaseError when it stays away."""
-        record = database_sync_to_async(passage_record, thread_sensitive=False)
+        return await self._database(
+            "recording a passage", passage_record, kiosk_id=self.accepted.id, agreement=agreement
+        )
+
+    async def _database(self, doing: str, function: Callable[..., T], **arguments: Any) -> T:
+        """``function(**arguments)`` on a worker thread, tried again while the database is
+        away for a moment; raises DatabaseError when it stays away."""
+        call = database_sync_to_async(function, thread_sensitive=False)
         for wait in RECORD_RETRY_SECONDS:
             try:
-                return await record(kiosk_id=self.accepted.id, agreement=agreement)
+                return await call(**arguments)
             except DatabaseError as error:
                 logger.warning(
-                    "Kiosk %s: recording a passage failed (%s); trying again in %s s",
+                    "Kiosk %s: %s failed (%s); trying again in %s s",
                     self.accepted.id,
+                    doing,
                     error,
                     wait,
                 )
                 await asyncio.sleep(wait)
-        return await record(kiosk_id=self.accepted.id, agreement=agreement)  # the last try
+        return await call(**arguments)  # the last try
 
     async def _close_when_silent(self) -> None:
         timeout = settings.KIOSK_IDLE_TIMEOUT_SECONDS

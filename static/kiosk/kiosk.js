@@ -92,6 +92,10 @@
   // The person decided is still there after the result's time: they are told their result
   // again, not asked to look at the camera (they are not decided again until they step away).
   function showStaying() {
+    if (lastResult.type === TYPE.GUIDANCE) {
+      show("guidance", "One at a time", lastResult.message, lastResult.code);
+      return;
+    }
     const { heading, text } = resultText(lastResult);
     const again = lastResult.state === "granted" ? "" : " Step away to try again.";
     show(lastResult.state, heading, text + again, lastResult.reason);
@@ -201,8 +205,11 @@
       }
     } else if (message.type === TYPE.GUIDANCE) {
       // Not a decision: amber, and gone as soon as one face remains.
+      lastResult = message; // shown again while they stay together
       show("guidance", "One at a time", message.message, message.code);
       resultUntil = now + 1500;
+      clearTimeout(resultTimer);
+      resultTimer = setTimeout(afterResult, 1500);
     } else if (message.type === TYPE.TURN) {
       // A head turn before the decision. The preview is a mirror: the person's left is the
       // screen's left.
