@@ -146,7 +146,10 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         assert "Reconnecting" in page.locator("#detail").inner_text()
         shot(page, "offline")
         server.start()
-        page.wait_for_selector('html:not([data-state="offline"])', timeout=60_000)
+        # Back: "Starting…" while the new process loads its engine, then deciding again.
+        page.wait_for_selector(
+            'html:not([data-state="offline"]):not([data-state="starting"])', timeout=90_000
+        )
         assert state_of(page)[0] in {"idle", "detecting", "granted"}
         browser.close()
 
