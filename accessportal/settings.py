@@ -657,12 +657,11 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-# The pages whose sockets (kiosk, status) are accepted, by exact origin (scheme, host and
-# port): the public URL's, the CSRF-trusted ones, and any named here. An unset public URL
-# also means its localhost spelling.
-# Passkeys (WebAuthn, accessportal/passkeys.py) belong to a domain, the relying party: by
-# default the public URL's host (an IP address cannot be one: 127.0.0.1 becomes localhost, so
-# the demo's passkeys work at http://localhost:8000), and they are used from these origins.
+# Passkeys (WebAuthn, django-otp-webauthn: an operator who passed the second factor adds one
+# under "Account security", then may sign in with it alone, the device verifying them) belong
+# to a domain, the relying party: by default the public URL's host (an IP address cannot be
+# one: 127.0.0.1 becomes localhost, so the demo's passkeys work at http://localhost:8000), and
+# they are used from these origins. The library's own helper reads both from here.
 _public = urlsplit(KIOSK_PUBLIC_URL)
 _passkey_host = (
     "localhost" if _public.hostname in {"127.0.0.1", "::1"} else (_public.hostname or "localhost")
@@ -672,11 +671,13 @@ PASSKEY_ORIGINS = env_list(
     "PASSKEY_ORIGINS",
     [_origin(KIOSK_PUBLIC_URL).replace(f"//{_public.hostname}", f"//{_passkey_host}", 1)],
 )
-OTP_WEBAUTHN_HELPER_CLASS = "accessportal.passkeys.PasskeyHelper"
 OTP_WEBAUTHN_RP_NAME = "AccessPortal"
 OTP_WEBAUTHN_RP_ID = PASSKEY_RP_ID
 OTP_WEBAUTHN_ALLOWED_ORIGINS = PASSKEY_ORIGINS
 
+# The pages whose sockets (kiosk, status) are accepted, by exact origin (scheme, host and
+# port): the public URL's, the CSRF-trusted ones, and any named here. An unset public URL
+# also means its localhost spelling.
 WEBSOCKET_ALLOWED_ORIGINS = sorted(
     {_origin(KIOSK_PUBLIC_URL)}
     | {_origin(url) for url in CSRF_TRUSTED_ORIGINS}
