@@ -4,7 +4,6 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest
 from django.urls import reverse
@@ -18,7 +17,7 @@ from gates.models import Site
 from people.consent import consent_in_force, consent_text_current
 from people.erasure import person_erase
 from people.models import Consent, ConsentText, Person, PersonGroup, PersonPin
-from people.pins import pin_set, pin_validate
+from people.pins import pin_errors, pin_set
 from recognition.faces.admin import FacePhotoInline, enqueue_new_photos
 from recognition.models import FacePhoto
 
@@ -92,14 +91,9 @@ class PersonForm(forms.ModelForm):
         pin, duress = data.get("new_pin", ""), data.get("new_duress_pin", "")
         if duress and not pin:
             self.add_error("new_pin", "Set the PIN together with the duress PIN.")
-        for field, value in (("new_pin", pin), ("new_duress_pin", duress)):
-            if value:
-                try:
-                    pin_validate(value)
-                except ValidationError as error:
-                    self.add_error(field, error)
-        if pin and duress and pin == duress:
-            self.add_error("new_duress_pin", "The duress PIN must differ from the PIN.")
+        elif pin:
+            for which, message in pin_errors(pin, duress).items():
+                self.add_error(f"new_{which}", message)
         return data
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from people.models import Consent, ConsentText, Person
@@ -23,11 +24,17 @@ def consent_text_current(language: str = ConsentText.Language.ENGLISH) -> Consen
     return ConsentText.objects.filter(language=language).order_by("-created_at", "-id").first()
 
 
+def consents_in_force() -> QuerySet[Consent]:
+    """Consents not withdrawn, the latest given first: a person's first one is the one that
+    holds (``consent_in_force``; the API annotates each person with its date)."""
+    return Consent.objects.filter(withdrawn_at__isnull=True).order_by("-given_at", "-id")
+
+
 def consent_in_force(person: Person) -> Consent | None:
     """The person's consent that holds now: the latest given and not withdrawn."""
     if person.pk is None:
         return None
-    return person.consents.filter(withdrawn_at__isnull=True).order_by("-given_at", "-id").first()
+    return consents_in_force().filter(person=person).first()
 
 
 def consent_required(person: Person) -> None:

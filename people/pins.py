@@ -32,18 +32,24 @@ class PinCheck(enum.StrEnum):
     NOT_SET = "not_set"
 
 
-def pin_validate(pin: str) -> None:
+def pin_errors(pin: str, duress_pin: str = "") -> dict[str, str]:
+    """What is wrong with a PIN and a duress PIN, by which ("pin", "duress_pin"); empty when
+    both may be set."""
+    errors = {}
     if not PIN_FORMAT.fullmatch(pin or ""):
-        raise ValidationError("A PIN is 4 to 8 digits.", code="pin_format")
+        errors["pin"] = "A PIN is 4 to 8 digits."
+    if duress_pin and not PIN_FORMAT.fullmatch(duress_pin):
+        errors["duress_pin"] = "A PIN is 4 to 8 digits."
+    elif duress_pin and duress_pin == pin:
+        errors["duress_pin"] = "The duress PIN must differ from the PIN."
+    return errors
 
 
 def pin_set(*, person: Person, pin: str, duress_pin: str = "") -> PersonPin:
     """Set (or replace) the person's PIN and duress PIN; the count of wrong ones is reset."""
-    pin_validate(pin)
-    if duress_pin:
-        pin_validate(duress_pin)
-        if duress_pin == pin:
-            raise ValidationError("The duress PIN must differ from the PIN.", code="pin_same")
+    errors = pin_errors(pin, duress_pin)
+    if errors:
+        raise ValidationError(errors)
     row, _ = PersonPin.objects.update_or_create(
         person=person,
         defaults={

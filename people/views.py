@@ -23,9 +23,7 @@ def person_photo(request: HttpRequest, person_id: int) -> FileResponse:
 def data_export_response(person: Person, request: HttpRequest) -> FileResponse:
     """The subject-access ZIP as a download, recorded as made by the requesting operator."""
     archive = subject_access_export(person=person, by=request.user, installation=request.get_host())
-    response = FileResponse(archive, as_attachment=True, filename=f"person-{person.pk}-data.zip")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(archive, download=f"person-{person.pk}-data.zip")
 
 
 @permission_required(["people.view_person", "people.export_person_data"], raise_exception=True)

@@ -15,9 +15,9 @@ from people.api.serializers import (
     PersonGroupSerializer,
     PersonSerializer,
 )
-from people.consent import consent_record, consent_withdraw
+from people.consent import consent_record, consent_withdraw, consents_in_force
 from people.erasure import person_erase
-from people.models import Consent, Person, PersonGroup
+from people.models import Person, PersonGroup
 from people.views import data_export_response
 
 
@@ -36,9 +36,7 @@ class PersonFilter(FilterSet):
 class PersonViewSet(viewsets.ModelViewSet):
     queryset = Person.objects.prefetch_related("groups").annotate(
         consent_in_force_at=Subquery(
-            Consent.objects.filter(person=OuterRef("pk"), withdrawn_at__isnull=True)
-            .order_by("-given_at", "-id")
-            .values("given_at")[:1]
+            consents_in_force().filter(person=OuterRef("pk")).values("given_at")[:1]
         )
     )
     serializer_class = PersonSerializer
