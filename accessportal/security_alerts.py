@@ -4,8 +4,7 @@ from a device that cannot prove its key, a duress PIN, and the doors' and kiosks
 Each is logged at once (logger ``accessportal.security``) and, where the settings name them,
 e-mailed to ``SECURITY_ALERT_EMAILS`` and POSTed as JSON to ``SECURITY_ALERT_WEBHOOK_URL`` by
 a Celery worker (tried again with back-off while the mail server or the receiver is away). The
-same
-alert is raised once per ``SECURITY_ALERT_REPEAT_SECONDS``: a guesser hammering a locked
+same alert is raised once per ``SECURITY_ALERT_REPEAT_SECONDS``: a guesser hammering a locked
 account does not flood the inbox.
 """
 
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.request
 from typing import Any
 
 from celery import shared_task
@@ -21,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.utils import timezone
+
+from accessportal.webhooks import json_post
 
 logger = logging.getLogger("accessportal.security")
 
@@ -69,16 +69,8 @@ def security_alert_email(alert: dict[str, Any]) -> None:
 )
 def security_alert_post(alert: dict[str, Any]) -> None:
     url = settings.SECURITY_ALERT_WEBHOOK_URL
-    if not url:  # unset since the alert was queued
-        return
-    request = urllib.request.Request(  # noqa: S310 (the operator's own URL, from the settings)
-        url,
-        data=json.dumps(alert).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
-        pass
+    if url:  # (unset since the alert was queued: nothing to do)
+        json_post(url, json.dumps(alert).encode())
 
 
 def sign_in_locked(sender: object, *, username: str, ip_address: str, **kwargs: Any) -> None:

@@ -25,8 +25,6 @@ import hashlib
 import json
 import logging
 import os
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -43,6 +41,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accessportal.webhooks import json_post
 from recognition.models import AccessEvent, AuditAnchor, AuditChainHead, PrunedAccessEvent
 
 logger = logging.getLogger(__name__)
@@ -154,13 +153,9 @@ def anchor_publish(anchor: AuditAnchor) -> None:
     url = settings.AUDIT_ANCHOR_WEBHOOK_URL
     if not url:
         return
-    request = urllib.request.Request(  # noqa: S310 (the operator's own URL, from the settings)
-        url, data=line.encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
     try:
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
-            pass
-    except (OSError, urllib.error.URLError) as error:
+        json_post(url, line.encode())
+    except OSError as error:
         logger.error(
             "The audit anchor at event %s was not accepted by its webhook: %s",
             anchor.sequence,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accessportal.security_alerts import security_alert
 from gates.decisions import Reason
 from gates.doors import DoorResult
+from recognition.kiosks.pairing import KioskState, kiosk_status
 from recognition.kiosks.recording import PassageRecord
 from recognition.models import AccessEvent, Kiosk
 
@@ -64,15 +65,15 @@ def passage_alerts(record: PassageRecord, door: DoorResult | None) -> None:
 
 
 def kiosks_offline_alert(*, now: dt.datetime | None = None) -> int:
-    """Raise an alert for each paired kiosk that went offline (silent for longer than
-    ``KIOSK_OFFLINE_AFTER_SECONDS``), once per time it went away; how many were raised."""
+    """Raise an alert for each kiosk the status page shows offline (``kiosk_status``: paired,
+    not revoked, silent for longer than ``KIOSK_OFFLINE_AFTER_SECONDS``), once per time it
+    went away; how many were raised."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=settings.KIOSK_OFFLINE_AFTER_SECONDS)
-    silent = Kiosk.objects.filter(
-        revoked_at__isnull=True, gate__isnull=False, last_seen_at__lt=cutoff
-    ).select_related("gate__site")
+    seen_before = Kiosk.objects.filter(gate__isnull=False, last_seen_at__isnull=False)
     raised = 0
-    for kiosk in silent:
+    for kiosk in seen_before.select_related("gate__site"):
+        if kiosk_status(kiosk, now=now) is not KioskState.OFFLINE:
+            continue
         assert kiosk.last_seen_at is not None
         seen = timezone.localtime(kiosk.last_seen_at)
         raised += security_alert(

@@ -449,12 +449,11 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
 
     async def _pin_asked(self, agreement: Agreement) -> bool:
         assert agreement.person_id is not None
-        gate_asks = self.accepted.verification == "face_and_pin"
         return await self._database(
             "reading whether a PIN is asked",
             pin_asked,
             person_id=agreement.person_id,
-            gate_asks=gate_asks,
+            gate_asks=self.accepted.asks_pin,
         )
 
     async def _ask_pin(self, agreement: Agreement, frame: int, *, message: str = "") -> None:

@@ -184,7 +184,7 @@ class KioskFacts:
     gate_name: str
     liveness_required: bool
     liveness_turn: bool
-    verification: str  # Gate.Verification: "face", or "face_and_pin"
+    asks_pin: bool  # the gate asks everyone it recognises for their PIN
     snapshot_faces: bool
     unrecognised_advice: str  # the site's next step for someone not recognised
     device_key: str  # the public half the device proves on connecting
@@ -212,7 +212,7 @@ def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
         gate_name=kiosk.gate.name,
         liveness_required=kiosk.gate.liveness_required,
         liveness_turn=kiosk.gate.liveness_turn,
-        verification=kiosk.gate.verification,
+        asks_pin=kiosk.gate.verification == Gate.Verification.FACE_AND_PIN,
         unrecognised_advice=kiosk.gate.site.unrecognised_advice,
         snapshot_faces=kiosk.gate.snapshot_faces,
         device_key=kiosk.device_key,

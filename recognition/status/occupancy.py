@@ -12,6 +12,9 @@ from django.utils import timezone
 from gates.models import Gate, Site
 from recognition.models import AccessEvent
 
+# Gates that say which way someone went: a two-way gate says nothing about where they are.
+ONE_WAY = (Gate.Direction.IN, Gate.Direction.OUT)
+
 
 @dataclass(frozen=True)
 class Occupant:
@@ -30,7 +33,7 @@ def site_occupants(site: Site, *, now: dt.datetime | None = None) -> list[Occupa
     passages = (
         AccessEvent.objects.filter(
             gate__site=site,
-            gate__direction__in=[Gate.Direction.IN, Gate.Direction.OUT],
+            gate__direction__in=ONE_WAY,
             granted=True,
             person__isnull=False,
             occurred_at__gte=since,

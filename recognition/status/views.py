@@ -15,7 +15,7 @@ from django.utils import timezone
 from gates.models import Site
 from recognition.status.consumer import may_see_status, status_page_protocol
 from recognition.status.gates import LAST_EVENTS, gate_statuses
-from recognition.status.occupancy import site_occupants
+from recognition.status.occupancy import ONE_WAY, site_occupants
 
 
 @staff_member_required
@@ -33,7 +33,7 @@ def gate_status_page(request: HttpRequest) -> HttpResponse:
             "last_events": LAST_EVENTS,
             "socket": status_page_protocol(),
             "keep_alive_seconds": keep_alive_seconds(),
-            "sites": Site.objects.filter(gates__direction__in=["in", "out"]).distinct(),
+            "sites": Site.objects.filter(gates__direction__in=ONE_WAY).distinct(),
         },
     )
 
@@ -69,6 +69,5 @@ def site_occupancy_page(request: HttpRequest, site_id: int) -> HttpResponse:
             "occupants": site_occupants(site, now=now),
             "now": now,
             "hours": settings.OCCUPANCY_HOURS,
-            "site_zone": site.timezone,
         },
     )

@@ -15,6 +15,7 @@ from recognition.kiosks.alerts import kiosks_offline_alert, passage_alerts
 from recognition.kiosks.recording import PassageRecord
 from recognition.models import Kiosk
 from tests.factories import GateFactory, PersonFactory, access_event
+from tests.kiosk_device import DeviceKey
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,8 @@ def test_someone_denied_again_and_again_raises_one_alert(settings):
 
 def test_a_kiosk_gone_offline_raises_an_alert_once_per_time_it_went(settings):
     settings.KIOSK_OFFLINE_AFTER_SECONDS = 30
-    kiosk, _ = pairing.kiosk_create(gate=GateFactory(name="Lobby"), name="Tablet 1")
+    _, token = pairing.kiosk_create(gate=GateFactory(name="Lobby"), name="Tablet 1")
+    kiosk, _ = pairing.kiosk_pair(token=token, device_key=DeviceKey().public)
     now = timezone.now()
     Kiosk.objects.filter(pk=kiosk.pk).update(last_seen_at=now - dt.timedelta(seconds=10))
     assert kiosks_offline_alert(now=now) == 0  # seen lately
