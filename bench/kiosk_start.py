@@ -32,7 +32,7 @@ from _setup import FACES, ROOT, SHARED, django_setup
 
 sys.path.insert(0, str(ROOT))
 from tests.camera import y4m_clip  # one definition of a fake camera's clip
-from tests.processes import ADA_AT_THE_MAIN_ENTRANCE, Server, chromium_path, get, wait_for
+from tests.processes import ADA_AT_THE_MAIN_ENTRANCE, Server, get, kiosk_browser, wait_for
 
 SETUP = ADA_AT_THE_MAIN_ENTRANCE + textwrap.dedent(
     """
@@ -70,15 +70,7 @@ def main() -> None:
 
     ready, page_to_decision, opened_at_start, process_to_decision = [], [], [], []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(),
-            args=[
-                "--no-sandbox",
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-video-capture={clip}",
-            ],
-        )
+        browser = kiosk_browser(playwright, clip)
         context = browser.new_context()  # keeps the device key and the cookie across runs
         server.start()
         page = context.new_page()

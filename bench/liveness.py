@@ -91,7 +91,13 @@ def main() -> None:
     from django.conf import settings
 
     from recognition.faces.engine import get_engine
-    from recognition.kiosks.liveness import TurnDirection, TurnRule
+    from recognition.kiosks.liveness import (
+        TurnDirection,
+        TurnOutcome,
+        TurnRule,
+        turn_challenge_start,
+    )
+    from recognition.kiosks.passages import Agreement, Seen, Sighting
 
     engine = get_engine()
     rng = random.Random(args.seed)
@@ -106,12 +112,23 @@ def main() -> None:
         return seen.liveness, seen.face.nose_turn()
 
     def turned(baseline: float | None, turns: list[float | None]) -> bool:
-        """Whether frames moved the measure far enough to the side asked (drawn at random)."""
+        """Whether the kiosk's challenge (``TurnChallenge``, the side drawn at random) sees
+        these frames, a fifth of a second apart, turn; each face taken as the person's own
+        (the attacker's best case)."""
         if baseline is None:
             return False
-        sign = rng.choice(list(TurnDirection)).sign
-        moved = [t for t in turns if t is not None and (t - baseline) * sign >= rule.needed]
-        return len(moved) >= rule.frames
+        agreement = Agreement(Seen.PERSON, 1, rule.frames, None, None, None, turn=baseline)
+        direction = rng.choice(list(TurnDirection))
+        challenge = turn_challenge_start(agreement, direction=direction, at=0.0, rule=rule)
+        assert challenge is not None
+        for number, turn in enumerate(turns, start=1):
+            sighting = Sighting(
+                at=number * 0.2, seen=Seen.PERSON, faces=1, person_id=1, candidate_id=1, turn=turn
+            )
+            outcome = challenge.observe(sighting)
+            if outcome is not TurnOutcome.PENDING:
+                return outcome is TurnOutcome.TURNED
+        return False
 
     lfw = FACES / "lfw-dev"
     people = sorted(p for p in (lfw / "gallery").iterdir() if p.is_dir())

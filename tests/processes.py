@@ -160,6 +160,20 @@ AccessRule.objects.create(name="Ada, any time", person=ada, gate=gate)
 """
 
 
+def kiosk_browser(playwright, clip: Path):
+    """Chromium whose camera plays ``clip`` (a Y4M made by ``tests.camera.y4m_clip``), and
+    that grants the camera without asking: a kiosk tablet."""
+    return playwright.chromium.launch(
+        executable_path=chromium_path(),
+        args=[
+            "--no-sandbox",
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ],
+    )
+
+
 def chromium_path() -> str:
     path = os.environ.get("ACCESSPORTAL_CHROMIUM") or shutil.which("chromium")
     assert path, "Chromium is needed (Debian package chromium; scripts/test installs it)"

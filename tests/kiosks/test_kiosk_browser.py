@@ -15,7 +15,13 @@ import pytest
 
 from tests.camera import y4m_clip
 from tests.conftest import UNIT
-from tests.processes import ADA_AT_THE_MAIN_ENTRANCE, Server, browser_sign_in, chromium_path
+from tests.processes import (
+    ADA_AT_THE_MAIN_ENTRANCE,
+    Server,
+    browser_sign_in,
+    chromium_path,
+    kiosk_browser,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
@@ -52,16 +58,14 @@ def server(tmp_path_factory, face_models_dir):
     server.stop()
 
 
-def kiosk_browser(playwright, clip: Path):
-    return playwright.chromium.launch(
-        executable_path=chromium_path(),
-        args=[
-            "--no-sandbox",
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={clip}",
-        ],
-    )
+def kiosk_opened(playwright, clip: Path, pairing_url: str, state: str):
+    """A new tablet whose camera plays ``clip``, paired by ``pairing_url``, once its page
+    shows ``state``: the browser and the page."""
+    browser = kiosk_browser(playwright, clip)
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.goto(pairing_url)
+    page.wait_for_selector(f'html[data-state="{state}"]', timeout=60_000)
+    return browser, page
 
 
 def shot(page, name: str) -> None:
@@ -153,20 +157,14 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         assert state_of(page)[0] in {"idle", "detecting", "granted"}
         browser.close()
 
-        browser = kiosk_browser(playwright, stranger_clip)
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
-        page.goto(server.pairing_urls[1])
-        page.wait_for_selector('html[data-state="denied"]', timeout=60_000)
+        browser, page = kiosk_opened(playwright, stranger_clip, server.pairing_urls[1], "denied")
         assert state_of(page) == ("denied", "unknown_face")
         assert "Not recognised. Please ask at reception." in page.locator("#detail").inner_text()
         shot(page, "denied-unknown-face")
         browser.close()
 
         # A gate that asks for a PIN after the face: the keypad, then the result.
-        browser = kiosk_browser(playwright, ada_clip)
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
-        page.goto(server.pairing_urls[3])
-        page.wait_for_selector('html[data-state="pin"]', timeout=60_000)
+        browser, page = kiosk_opened(playwright, ada_clip, server.pairing_urls[3], "pin")
         for key in "2468":
             page.click(f'#keypad button[data-key="{key}"]')
         assert page.locator("#pin-dots").inner_text() == "\u25cf" * 4  # dots, never digits
@@ -177,10 +175,7 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
         browser.close()
 
         # Two people at once: amber guidance, not a denial.
-        browser = kiosk_browser(playwright, couple_clip)
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
-        page.goto(server.pairing_urls[2])
-        page.wait_for_selector('html[data-state="guidance"]', timeout=60_000)
+        browser, page = kiosk_opened(playwright, couple_clip, server.pairing_urls[2], "guidance")
         assert state_of(page) == ("guidance", "several_faces")
         assert "one at a time" in page.locator("#detail").inner_text()
         shot(page, "guidance-several-faces")
