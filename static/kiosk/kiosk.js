@@ -77,9 +77,15 @@
     lastResult = message;
     const { heading, text } = resultText(message);
     show(message.state, heading, text, message.reason);
-    resultUntil = performance.now() + config.resultSeconds * 1000;
+    holdFor(config.resultSeconds * 1000, afterResult);
+  }
+
+  // Keep what the page shows for ``ms`` (frame answers do not replace it); ``then`` runs
+  // ``after`` ms from now, unless something else is held first.
+  function holdFor(ms, then, after = ms) {
+    resultUntil = performance.now() + ms;
     clearTimeout(resultTimer);
-    resultTimer = setTimeout(afterResult, config.resultSeconds * 1000);
+    resultTimer = setTimeout(then, after);
   }
 
   // The result's time is over: the person still there sees their result again (no flash of
@@ -207,18 +213,14 @@
       // Not a decision: amber, and gone as soon as one face remains.
       lastResult = message; // shown again while they stay together
       show("guidance", "One at a time", message.message, message.code);
-      resultUntil = now + 1500;
-      clearTimeout(resultTimer);
-      resultTimer = setTimeout(afterResult, 1500);
+      holdFor(1500, afterResult);
     } else if (message.type === TYPE.TURN) {
       // A head turn before the decision. The preview is a mirror: the person's left is the
       // screen's left.
       const left = message.direction === "left";
       show("turn", left ? "\u2190 Turn left" : "Turn right \u2192", message.message);
       root.dataset.direction = message.direction;
-      resultUntil = now + message.seconds * 1000;
-      clearTimeout(resultTimer);
-      resultTimer = setTimeout(showWaiting, message.seconds * 1000 + 2000);
+      holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
     } else if (message.type === TYPE.PIN) {
       showKeypad(message);
     } else if (message.type === TYPE.DECISION) {
@@ -236,9 +238,7 @@
     pin = "";
     pinDots.textContent = "";
     keypad.hidden = false;
-    resultUntil = performance.now() + message.seconds * 1000;
-    clearTimeout(resultTimer);
-    resultTimer = setTimeout(showWaiting, message.seconds * 1000 + 2000);
+    holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
   }
 
   function hideKeypad() {

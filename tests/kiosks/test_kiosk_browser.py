@@ -169,6 +169,8 @@ def test_kiosk_in_chromium_grants_denies_and_reconnects(server, tmp_path):
             page.click(f'#keypad button[data-key="{key}"]')
         assert page.locator("#pin-dots").inner_text() == "\u25cf" * 4  # dots, never digits
         shot(page, "pin-keypad")
+        page.set_viewport_size({"width": 390, "height": 844})
+        shot(page, "pin-keypad-phone")
         page.click("#keypad button.ok")
         page.wait_for_selector('html[data-state="granted"]', timeout=30_000)
         assert page.locator("#keypad").is_hidden()
