@@ -28,7 +28,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from _setup import FACES, ROOT, SHARED, django_setup
+from _setup import FACES, ROOT, django_setup
 
 sys.path.insert(0, str(ROOT))
 from tests.camera import y4m_clip  # one definition of a fake camera's clip
@@ -52,14 +52,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    django_setup(scratch_database=True)  # for models_install only
+    django_setup()  # installs the face models, which the server below reads
+    from django.conf import settings
     from playwright.sync_api import sync_playwright
 
-    from recognition.faces.weights import models_install
-
     work = Path(tempfile.mkdtemp(prefix="accessportal-kiosk-start-"))
-    models = work / "models"
-    models_install(models_dir=models, source=SHARED / "models" / "weights")
+    models = Path(settings.FACE_MODELS_DIR)
     clip = work / "ada.y4m"
     clip.write_bytes(y4m_clip(FACES / "deepface-unit" / "img6.jpg"))
     # Each page stands for a new person: a passage decided before the restart is not carried on.
