@@ -29,15 +29,17 @@ holiday_closed       grant rules are valid today, but today is a closed holiday 
 outside_schedule     grant rules are valid today, but none of their windows is open now
 ==================== ======================================================================
 
-Four more codes come from the kiosk before any rule is consulted (``PRE_DECISION_REASONS``,
+More codes come from the kiosk before any rule is consulted (``PRE_DECISION_REASONS``,
 decided by ``recognition.kiosks.decisions.pre_rule_decision``):
 ``several_faces`` (comparable faces in front of the camera: one at a time, please),
 ``spoof_suspected`` (the gate requires liveness and an enrolled person's face looked like a
 photo or a screen), ``turn_not_seen`` (the gate asks for a head turn and the recognised face
 did not turn as asked in time), ``pin_wrong``, ``pin_locked``, ``pin_not_set`` and
 ``pin_not_entered`` (the gate, or the person's "always ask for their PIN", asks for a PIN after
-the face) and ``faces_updating`` (nobody was recognised while enrolled
-photos are being enrolled again for a new recognition model: the person may be one of them).
+the face) and ``faces_updating`` (nobody was recognised while enrolled photos are being
+enrolled again for a new recognition model: the person may be one of them). One comes after
+the rules granted: ``anti_passback`` (the same way twice through an anti-passback area,
+``gates.anti_passback``).
 """
 
 from __future__ import annotations
