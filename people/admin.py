@@ -223,6 +223,17 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("groups")
 
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        """Who may only read the person does not see the empty "new PIN" fields."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj) or obj is None:
+            return fieldsets
+        setting = {"new_pin", "new_duress_pin"}
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in setting]})
+            for name, options in fieldsets
+        ]
+
     @admin.display(description="PIN")
     def pin_state(self, person: Person) -> str:
         row = PersonPin.objects.filter(person=person).first() if person.pk else None
