@@ -280,6 +280,9 @@ AUTH_PASSWORD_VALIDATORS = [
 PIN_MAX_TRIES = env_int("PIN_MAX_TRIES", 3, minimum=1)
 PIN_LOCK_MINUTES = env_int("PIN_LOCK_MINUTES", 15, minimum=1)
 KIOSK_PIN_SECONDS = env_float("KIOSK_PIN_SECONDS", 20.0, minimum=3.0, maximum=120)
+# At gates that ask for a pass first: how long the kiosk waits for the face of the person a
+# pass or number named, and how long the same QR pass still in view is not read again.
+KIOSK_CLAIM_SECONDS = env_float("KIOSK_CLAIM_SECONDS", 10.0, minimum=3.0, maximum=120)
 # Security alerts (accessportal/security_alerts.py): a lockout, a copied kiosk credential.
 SECURITY_ALERT_EMAILS = env_list("SECURITY_ALERT_EMAILS", [])
 SECURITY_ALERT_WEBHOOK_URL = env_optional_str("SECURITY_ALERT_WEBHOOK_URL")
@@ -620,6 +623,10 @@ FACE_MATCH_THRESHOLD = env_float(
 FACE_MATCH_MARGIN = env_float(
     "FACE_MATCH_MARGIN", _MATCH_DEFAULT[1] if _MATCH_DEFAULT else 0.0, maximum=100.0
 )
+# At gates that ask for a pass first, the face is compared with the named person's alone
+# (1:1), under this threshold (no margin: nobody else is compared). The 1:N threshold by
+# default; bench/verification.py measures both modes on the development set.
+FACE_VERIFY_THRESHOLD = env_float("FACE_VERIFY_THRESHOLD", FACE_MATCH_THRESHOLD, maximum=100.0)
 # How a person's several photos make one answer: "mean" compares a face with the mean of the
 # person's photos (one template a person), "best" with the nearest of them. bench/openset.py
 # measures both.

@@ -36,7 +36,9 @@ decided by ``recognition.kiosks.decisions.pre_rule_decision``):
 photo or a screen), ``turn_not_seen`` (the gate asks for a head turn and the recognised face
 did not turn as asked in time), ``pin_wrong``, ``pin_locked``, ``pin_not_set`` and
 ``pin_not_entered`` (the gate, or the person's "always ask for their PIN", asks for a PIN after
-the face) and ``faces_updating`` (nobody was recognised while enrolled photos are being
+the face), ``claim_unknown``, ``face_mismatch`` and ``face_not_seen`` (the gate asks for a pass
+or number first: it named nobody; the face was not the named person's; no face came in time)
+and ``faces_updating`` (nobody was recognised while enrolled photos are being
 enrolled again for a new recognition model: the person may be one of them). One comes after
 the rules granted: ``anti_passback`` (the same way twice through an anti-passback area,
 ``gates.anti_passback``).
@@ -74,6 +76,9 @@ class Reason(enum.StrEnum):
     PIN_LOCKED = "pin_locked"
     PIN_NOT_SET = "pin_not_set"
     PIN_NOT_ENTERED = "pin_not_entered"
+    CLAIM_UNKNOWN = "claim_unknown"
+    FACE_MISMATCH = "face_mismatch"
+    FACE_NOT_SEEN = "face_not_seen"
     ANTI_PASSBACK = "anti_passback"
 
 
@@ -100,6 +105,10 @@ REASON_TEXT: Mapping[Reason, str] = {
     "the desk.",
     Reason.PIN_NOT_SET: "This entrance needs a PIN and you have none. Please ask at the desk.",
     Reason.PIN_NOT_ENTERED: "No PIN was entered. Please step back and try again.",
+    Reason.CLAIM_UNKNOWN: "This pass or number is not known. Please try again or ask at the desk.",
+    Reason.FACE_MISMATCH: "Your face does not match this pass. Please ask at the desk.",
+    Reason.FACE_NOT_SEEN: "No face was seen in time. Please show your pass again and look at "
+    "the camera.",
     Reason.ANTI_PASSBACK: "You already passed this way. Please use the other way first, or "
     "ask at the desk.",
 }
@@ -114,6 +123,9 @@ PRE_DECISION_REASONS = frozenset(
         Reason.PIN_LOCKED,
         Reason.PIN_NOT_SET,
         Reason.PIN_NOT_ENTERED,
+        Reason.CLAIM_UNKNOWN,
+        Reason.FACE_MISMATCH,
+        Reason.FACE_NOT_SEEN,
     }
 )
 

@@ -114,13 +114,17 @@ class Gate(models.Model):
     class Verification(models.TextChoices):
         FACE = "face", "Face only"
         FACE_AND_PIN = "face_and_pin", "Face, then PIN"
+        CLAIM_THEN_FACE = "claim_then_face", "Pass or number first, then the face (1:1)"
 
     verification = models.CharField(
         max_length=20,
         choices=Verification.choices,
         default=Verification.FACE,
-        help_text="What a recognised person shows besides their face. People marked "
-        "'always ask for their PIN' are asked for it at every gate.",
+        help_text="What a person shows besides their face. 'Pass or number first': the person "
+        "shows their QR pass to the camera, badges in or types their badge or employee number, "
+        "and their face is then compared with theirs only, not with everyone enrolled (twins "
+        "and look-alikes cannot pass for each other). People marked 'always ask for their PIN' "
+        "are asked for it at every gate.",
     )
     liveness_turn = models.BooleanField(
         "ask for a head turn",

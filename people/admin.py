@@ -76,6 +76,7 @@ class PersonForm(forms.ModelForm):
             "first_name",
             "last_name",
             "employee_number",
+            "badge_number",
             "email",
             "photo",
             "groups",
@@ -156,6 +157,8 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
 
     def object_tools(self, request, object_id) -> list[tuple[str, str]]:
         tools = [(reverse("gates:person-week", args=[object_id]), "Week of access")]
+        if request.user.has_perm("people.change_person"):
+            tools.append((reverse("people:pass", args=[object_id]), "QR pass"))
         if request.user.has_perm("people.export_person_data"):
             tools.append((reverse("people:data-export", args=[object_id]), "Export all data"))
         may_withdraw = request.user.has_perms(
@@ -181,7 +184,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
         ("valid_until", admin.EmptyFieldListFilter),
         "valid_until",
     ]
-    search_fields = ["first_name", "last_name", "employee_number", "email"]
+    search_fields = ["first_name", "last_name", "employee_number", "badge_number", "email"]
     filter_horizontal = ["groups"]
     inlines = [ConsentInline, FacePhotoInline, PersonRuleInline]
     readonly_fields = [
@@ -208,12 +211,21 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
         ),
         ("Access", {"fields": ["groups", "is_active", "valid_from", "valid_until"]}),
         (
-            "PIN",
+            "Pass and PIN",
             {
-                "fields": ["pin_state", "new_pin", "new_duress_pin", "always_second_factor"],
-                "description": "Asked for after the face at gates set to 'Face, then PIN', and "
-                "everywhere for people marked below. The duress PIN opens like the PIN and "
-                "raises a silent alarm.",
+                "fields": [
+                    "badge_number",
+                    "pin_state",
+                    "new_pin",
+                    "new_duress_pin",
+                    "always_second_factor",
+                ],
+                "description": "At gates set to 'Pass or number first', the person shows their "
+                "QR pass (the 'QR pass' button above), badges in or types their badge or "
+                "employee number, and their face is then compared with theirs alone. The PIN is "
+                "asked for after the face at gates set to 'Face, then PIN', and everywhere for "
+                "people marked below. The duress PIN opens like the PIN and raises a silent "
+                "alarm.",
             },
         ),
         ("Where may this person go now", {"fields": ["where_may_go_now"]}),

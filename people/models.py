@@ -46,6 +46,19 @@ class Person(models.Model):
     employee_number = models.CharField(
         max_length=40, blank=True, help_text="Unique when given; leave empty for visitors."
     )
+    badge_number = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The number a badge reader gives for this person's card, when they have one. "
+        "At gates that ask for a pass first, the badge, this number or the employee number "
+        "typed on the kiosk's keypad names the person, and their face is then checked against "
+        "theirs only.",
+    )
+    pass_version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Counts the person's QR passes: issuing a new one makes every older one void.",
+    )
     email = models.EmailField(blank=True)
     photo = models.ImageField(
         upload_to=display_photo_path,
@@ -87,6 +100,12 @@ class Person(models.Model):
                 condition=~Q(employee_number=""),
                 name="person_employee_number_unique",
                 violation_error_message="Another person already has this employee number.",
+            ),
+            models.UniqueConstraint(
+                fields=["badge_number"],
+                condition=~Q(badge_number=""),
+                name="person_badge_number_unique",
+                violation_error_message="Another person already has this badge number.",
             ),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)

@@ -71,3 +71,16 @@ def held_up(frame: Image.Image, *, yaw: float, pitch: float = 0.0, distance: flo
     ok, data = cv2.imencode(".jpg", warped, [cv2.IMWRITE_JPEG_QUALITY, 85])
     assert ok
     return data.tobytes()
+
+
+def pass_shown(code: str, face: Path | None = None) -> bytes:
+    """A camera frame with a QR pass (a phone's screen, a printed card) held up beside the
+    face, or alone: a 640x480 JPEG, like a kiosk's."""
+    import qrcode
+
+    frame = camera_image(face)
+    card = qrcode.make(code, border=3).get_image().convert("RGB").resize((200, 200))
+    frame.paste(card, (WIDTH - 220, HEIGHT - 220))
+    buffer = io.BytesIO()
+    frame.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()

@@ -161,16 +161,29 @@ class GalleryData:
         )
 
 
-def identify(data: GalleryData, embedding: np.ndarray, *, threshold: float, margin: float) -> Match:
-    if len(data.people) == 0:
-        return Match(None, None, None, MatchReason.EMPTY_GALLERY)
+def _squared_distances(data: GalleryData, embedding: np.ndarray, rows: slice) -> np.ndarray:
+    """The probe's squared euclidean distance to each row of ``data.vectors`` in ``rows``."""
     probe = np.asarray(embedding, dtype=np.float32)
     if data.metric == "cosine":
         probe = _unit(probe)
-    squared = data.squared_norms - 2 * (data.vectors @ probe) + float(probe @ probe)
-    nearest = np.maximum(np.minimum.reduceat(squared, data.starts), 0)
+    vectors = data.vectors[rows]
+    squared = data.squared_norms[rows] - 2 * (vectors @ probe) + float(probe @ probe)
+    clipped: np.ndarray = np.maximum(squared, 0)
+    return clipped
+
+
+def _as_distance(squared: np.ndarray, metric: str) -> np.ndarray:
     # Between unit vectors |a - b|² = 2 - 2 cos(a, b), so the cosine distance is half of it.
-    per_person = nearest / 2 if data.metric == "cosine" else np.sqrt(nearest)
+    distances: np.ndarray = squared / 2 if metric == "cosine" else np.sqrt(squared)
+    return distances
+
+
+def identify(data: GalleryData, embedding: np.ndarray, *, threshold: float, margin: float) -> Match:
+    """1:N: who among everyone enrolled this face is, if anyone clearly."""
+    if len(data.people) == 0:
+        return Match(None, None, None, MatchReason.EMPTY_GALLERY)
+    squared = _squared_distances(data, embedding, slice(None))
+    per_person = _as_distance(np.minimum.reduceat(squared, data.starts), data.metric)
     if len(per_person) == 1:
         best, best_distance, gap = 0, float(per_person[0]), None
     else:
@@ -185,6 +198,21 @@ def identify(data: GalleryData, embedding: np.ndarray, *, threshold: float, marg
     if gap is not None and gap < margin:
         return Match(None, best_distance, gap, MatchReason.AMBIGUOUS, candidate)
     return Match(candidate, best_distance, gap, MatchReason.MATCH, candidate)
+
+
+def verify(data: GalleryData, embedding: np.ndarray, *, person_id: int, threshold: float) -> Match:
+    """1:1: whether this face is the given person's, compared with their photos alone
+    (nobody else's face counts, so no margin to the next person is asked)."""
+    index = int(np.searchsorted(data.people, person_id))
+    if index >= len(data.people) or int(data.people[index]) != person_id:
+        return Match(None, None, None, MatchReason.NO_MATCH, person_id)  # no face enrolled
+    start = int(data.starts[index])
+    end = int(data.starts[index + 1]) if index + 1 < len(data.starts) else len(data.vectors)
+    squared = _squared_distances(data, embedding, slice(start, end))
+    distance = float(_as_distance(squared.min(keepdims=True), data.metric)[0])
+    if distance >= threshold:
+        return Match(None, distance, None, MatchReason.NO_MATCH, person_id)
+    return Match(person_id, distance, None, MatchReason.MATCH, person_id)
 
 
 def _build(rows: list[tuple[int, int, Any]], metric: str, template: str) -> GalleryData:
@@ -259,6 +287,13 @@ class Gallery:
         return True
 
     def identify(self, embedding: np.ndarray, *, threshold: float, margin: float) -> Match:
+        return identify(self._current(), embedding, threshold=threshold, margin=margin)
+
+    def verify(self, embedding: np.ndarray, *, person_id: int, threshold: float) -> Match:
+        return verify(self._current(), embedding, person_id=person_id, threshold=threshold)
+
+    def _current(self) -> GalleryData:
+        """The gallery, brought in step with the database at most every check interval."""
         interval = self._check_every
         if interval is None:
             interval = settings.FACE_GALLERY_CHECK_SECONDS
@@ -273,7 +308,7 @@ class Gallery:
                 # The database is away for a moment (a restart, a failover): the people
                 # enrolled until now are still named; changes are picked up once it is back.
                 logger.warning("The gallery is not in step with the database: %s", error)
-        return identify(self._data, embedding, threshold=threshold, margin=margin)
+        return self._data
 
     def __len__(self) -> int:
         return len(self._data.photo_person_ids)

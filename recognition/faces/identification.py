@@ -36,6 +36,13 @@ def embedding_match(embedding: np.ndarray, *, engine: FaceEngine) -> Match:
     )
 
 
+def embedding_verify(embedding: np.ndarray, *, person_id: int, engine: FaceEngine) -> Match:
+    """Whether one embedding is the given person's (1:1), at the verification threshold."""
+    return gallery_for(engine).verify(
+        embedding, person_id=person_id, threshold=settings.FACE_VERIFY_THRESHOLD
+    )
+
+
 def face_identify(
     *, data: bytes, engine: FaceEngine | None = None, check_liveness: bool | None = None
 ) -> Identification:

@@ -58,6 +58,7 @@ def sighting_message(sighting: Sighting) -> dict[str, Any]:
         "face_jpeg": sighting.face_jpeg,
         "candidate_id": sighting.candidate_id,
         "turn": number(sighting.turn),
+        "code": sighting.code,
     }
 
 
@@ -78,6 +79,7 @@ def sighting_from_message(message: dict[str, Any]) -> Sighting:
         liveness=message["liveness"],
         face_jpeg=message["face_jpeg"],
         candidate_id=message["candidate_id"],
+        code=message.get("code"),
         turn=message.get("turn"),
     )
 
@@ -111,6 +113,8 @@ class ChannelLayerAnalyzer:
         check_liveness: bool,
         still_at: Box | None = None,
         snapshot: bool = False,
+        claimed_person_id: int | None = None,
+        read_pass: bool = False,
     ) -> Sighting:
         layer = get_channel_layer()
         assert layer is not None
@@ -132,6 +136,8 @@ class ChannelLayerAnalyzer:
                     "check_liveness": check_liveness,
                     "still_at": None if still_at is None else list(still_at),
                     "snapshot": snapshot,
+                    "claimed_person_id": claimed_person_id,
+                    "read_pass": read_pass,
                 },
             )
             reply = await asyncio.wait_for(answer, timeout)
@@ -177,6 +183,8 @@ def frame_analyse(message: dict[str, Any]) -> dict[str, Any]:
             check_liveness=message["check_liveness"],
             still_at=_box(message["still_at"]),
             snapshot=message["snapshot"],
+            claimed_person_id=message.get("claimed_person_id"),
+            read_pass=message.get("read_pass", False),
         )
     except ImageError as error:
         return {**reply, "image_error": str(error)}

@@ -29,8 +29,9 @@ from django.utils.module_loading import import_string
 from recognition.faces.engine import FaceEngine, get_engine
 from recognition.faces.enrolment import has_rival_face
 from recognition.faces.gallery import Match
-from recognition.faces.identification import embedding_match
+from recognition.faces.identification import embedding_match, embedding_verify
 from recognition.kiosks import analyzer_process
+from recognition.kiosks.pass_reader import pass_read
 from recognition.kiosks.passages import STILL_OVERLAP, Box, Seen, Sighting, overlap
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ class FrameAnalyzer(Protocol):
         check_liveness: bool,
         still_at: Box | None = None,
         snapshot: bool = False,
+        claimed_person_id: int | None = None,
+        read_pass: bool = False,
     ) -> Sighting:
         """Raises ``faces.engine.ImageError`` for bytes that are not a readable image."""
         ...
@@ -99,13 +102,19 @@ def frame_sighting(
     check_liveness: bool,
     still_at: Box | None = None,
     snapshot: bool = False,
+    claimed_person_id: int | None = None,
+    read_pass: bool = False,
     engine: FaceEngine | None = None,
     matcher: Callable[[np.ndarray], Match] | None = None,
 ) -> Sighting:
     """Analyse one frame (blocking). With ``still_at``, a largest face that has not moved
     from that box is only counted, not identified (the passage already knows who it is).
     With ``snapshot``, an identified face comes with its picture, cropped. ``matcher`` names
-    the face (default: the gallery of everyone enrolled, :func:`embedding_match`)."""
+    the face (default: the gallery of everyone enrolled, :func:`embedding_match`; with
+    ``claimed_person_id``, that person's photos alone, :func:`embedding_verify`). With
+    ``read_pass``, the frame is only searched for a QR pass (``Sighting.code``), no face."""
+    if read_pass:
+        return Sighting(at=at, seen=Seen.NOTHING, code=pass_read(data))
     engine = engine or get_engine()
     # Most frames at a door show nobody, and a decided passage only needs to know whether the
     # same face is still there: a cheap presence check answers both.
@@ -133,7 +142,10 @@ def frame_sighting(
         # transaction, which belongs to the caller).
         if not connection.in_atomic_block:
             close_old_connections()
-        match = embedding_match(reading.embedding, engine=engine)
+        if claimed_person_id is not None:
+            match = embedding_verify(reading.embedding, person_id=claimed_person_id, engine=engine)
+        else:
+            match = embedding_match(reading.embedding, engine=engine)
     else:
         match = matcher(reading.embedding)
     return Sighting(
@@ -170,6 +182,8 @@ class _PoolAnalyzer:
         check_liveness: bool,
         still_at: Box | None = None,
         snapshot: bool = False,
+        claimed_person_id: int | None = None,
+        read_pass: bool = False,
     ) -> Sighting:
         work = partial(
             self._function,
@@ -178,6 +192,8 @@ class _PoolAnalyzer:
             check_liveness=check_liveness,
             still_at=still_at,
             snapshot=snapshot,
+            claimed_person_id=claimed_person_id,
+            read_pass=read_pass,
         )
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
 

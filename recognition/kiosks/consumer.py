@@ -7,7 +7,8 @@ Protocol. The device shows the credential cookie it got when it was paired; the 
 and the kiosk flagged: its credential was copied. Then the device sends JPEG frames as binary
 messages, and ``{"type": "heartbeat"}`` as text now and then. The server sends JSON text:
 
-- ``{"type": "hello", "kiosk": ..., "gate": ..., "ready": bool}`` once the key is proven;
+- ``{"type": "hello", "kiosk": ..., "gate": ..., "ready": bool, "claim": bool}`` once the key
+  is proven (``claim``: the gate asks for a pass or number first, see below);
   ``ready`` false while this process still loads its face engine: the page shows "starting"
   and sends no frames until ``{"type": "ready", "ok": true}`` (``ok`` false, with a
   ``message``, if the engine cannot load);
@@ -20,6 +21,11 @@ messages, and ``{"type": "heartbeat"}`` as text now and then. The server sends J
   at a gate that asks for a head turn (``Gate.liveness_turn``), once the frames named someone:
   the decision follows when they turned that way, or after ``s`` seconds without it
   (``recognition.kiosks.liveness``);
+- at a gate that asks for a pass first (``Gate.Verification.CLAIM_THEN_FACE``), frames are
+  only searched for a QR pass, and the kiosk may send ``{"type": "claim", "credential": text}``
+  (a number typed, or what a badge reader typed). A pass or number that names someone gets
+  ``{"type": "claimed", "frame": n, "seconds": s, "message": text}``: their face is then
+  compared with theirs alone for ``s`` seconds; one that names nobody is decided at once;
 - ``{"type": "decision", "frame": n, "state": "granted"|"denied", "reason": code,
   "message": text, "advice": text, "name": first name, "event": id,
   "door": "opened"|"failed"|null}`` once per passage (``advice``: the site's next step for
@@ -50,6 +56,7 @@ from django.db import DatabaseError
 from accessportal.security_alerts import security_alert
 from accessportal.socket_guards import IntegerCloseCodes
 from gates.decisions import REASON_TEXT, Reason
+from people.passes import MAX_CLAIM_CHARACTERS, claimed_person_id
 from people.pins import PinCheck, pin_asked, pin_check, pin_tries_left
 from recognition.faces.engine import ImageError
 from recognition.kiosks.activity import activity_publish, event_update, kiosk_update
@@ -78,7 +85,13 @@ from recognition.kiosks.pairing import (
     kiosk_group,
     kiosk_seen,
 )
-from recognition.kiosks.passages import Agreement, PassageState, Seen, kiosk_passage_tracker
+from recognition.kiosks.passages import (
+    Agreement,
+    Claim,
+    PassageState,
+    Seen,
+    kiosk_passage_tracker,
+)
 from recognition.kiosks.protocol import CloseCode, MessageType
 from recognition.kiosks.rate_limit import MessageRate, kiosk_decision_allowed
 from recognition.kiosks.recording import (
@@ -118,6 +131,23 @@ class PinWait:
     deadline: float
     wrong: int = 0  # wrong PINs typed so far
     checking: bool = False  # one is being checked now
+
+
+@dataclass
+class ClaimWait:
+    """A pass or number named someone: their face is awaited until ``deadline``."""
+
+    claim: Claim
+    frame: int
+    deadline: float
+
+
+@dataclass
+class PassInView:
+    """The QR pass last read: not read again until it was out of view for a moment."""
+
+    code: str
+    seen_at: float
 
 
 class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
@@ -216,6 +246,8 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         self.analysing: asyncio.Task | None = None
         self.turn: TurnChallenge | None = None  # a head turn asked for and not yet seen
         self.pin_wait: PinWait | None = None  # a PIN asked for and not yet given
+        self.claim_wait: ClaimWait | None = None  # a pass named someone; their face awaited
+        self.pass_in_view: PassInView | None = None
         self.last_message_at = self.last_seen_write = self.clock()
         # An open connection of this kiosk is closed: this one proved the same device's key
         # (a reconnect whose old socket the server has not yet seen close, or a second tab).
@@ -234,6 +266,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                 "kiosk": checked.name,
                 "gate": checked.gate_name,
                 "ready": ready,
+                "claim": checked.claim_first,
             }
         )
         if not ready:  # the process is still loading its engine: say when it can decide
@@ -300,6 +333,9 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         if message is not None and message.get("type") == MessageType.PIN:
             await self._receive_pin(message.get("pin"))
             return
+        if message is not None and message.get("type") == MessageType.CLAIM:
+            await self._receive_claim(message.get("credential"))
+            return
         if message is None or message.get("type") != MessageType.HEARTBEAT:
             await self._error(
                 "bad_message", 'Send frames as binary JPEG, or {"type": "heartbeat"} as text.'
@@ -342,6 +378,14 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
             frame, data = self.waiting
             self.waiting = None
             now = self.clock()
+            claim_wait = self.claim_wait
+            # At a gate that asks for a pass first, and nothing under way: look for a pass.
+            reading_pass = (
+                self.accepted.claim_first
+                and claim_wait is None
+                and self.turn is None
+                and self.pin_wait is None
+            )
             try:
                 sighting = await analyzer.analyze(
                     data,
@@ -350,6 +394,8 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                     # While a turn is awaited, every frame's face is identified.
                     still_at=None if self.turn else self.tracker.still_box(now),
                     snapshot=self.accepted.snapshot_faces,
+                    claimed_person_id=self._claimed_person_id(),
+                    read_pass=reading_pass,
                 )
             except ImageError as error:
                 await self._error("bad_frame", str(error), frame=frame)
@@ -366,10 +412,44 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                 )
                 await self._error("server_error", "This frame could not be analysed.", frame=frame)
                 continue
+            if reading_pass:
+                await self._send_json(
+                    {
+                        "type": MessageType.FRAME,
+                        "frame": frame,
+                        "state": PassageState.IDLE.value,
+                        "faces": 0,
+                        "dropped": self.dropped,
+                    }
+                )
+                if self._pass_new(sighting.code, now):
+                    assert sighting.code is not None
+                    await self._claim(sighting.code, via="qr", frame=frame)
+                continue
             agreement = self.tracker.observe(sighting)
+            if claim_wait is not None and self.claim_wait is claim_wait:
+                if agreement is not None and agreement.seen is not Seen.SEVERAL:
+                    self.claim_wait = None
+                    agreement = replace(agreement, claim=claim_wait.claim)
+                elif agreement is None and now >= claim_wait.deadline:
+                    self.claim_wait = None  # no face came: decided, and recorded, as such
+                    agreement = Agreement(
+                        seen=Seen.NOTHING,
+                        person_id=None,
+                        frames=0,
+                        distance=None,
+                        margin=None,
+                        liveness=None,
+                        claim=claim_wait.claim,
+                    )
             # "decided" only once the kiosk heard the decision: the frame that completes an
-            # agreement, and those of a turn awaited, are still being decided.
-            deciding = agreement is not None or self.turn is not None or self.pin_wait is not None
+            # agreement, and those of a pass, a turn or a PIN awaited, are still being decided.
+            deciding = (
+                agreement is not None
+                or self.turn is not None
+                or self.pin_wait is not None
+                or self.claim_wait is not None
+            )
             state = PassageState.DETECTING if deciding else self.tracker.state
             await self._send_json(
                 {
@@ -443,6 +523,79 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
             "not_recorded",
             "This passage could not be recorded, so the door stays shut. Please step up again.",
             frame=frame,
+        )
+
+    # --- A pass or number first, then the face (1:1) -------------------------------------------
+
+    def _claimed_person_id(self) -> int | None:
+        """Whom a pass named, while their passage is decided (their face, their turn): each
+        frame's face is then compared with theirs alone."""
+        if self.claim_wait is not None:
+            return self.claim_wait.claim.person_id
+        under_way = self.turn.agreement if self.turn is not None else None
+        claim = under_way.claim if under_way is not None else None
+        return claim.person_id if claim is not None else None
+
+    def _pass_new(self, code: str | None, now: float) -> bool:
+        """Whether a QR code read now is a pass shown anew: the same one kept in view (or
+        shown again within a moment) after its passage is not read again."""
+        last = self.pass_in_view
+        if code is None:
+            return False
+        self.pass_in_view = PassInView(code, now)
+        return (
+            last is None
+            or last.code != code
+            or now - last.seen_at >= (settings.KIOSK_LEAVE_SECONDS)
+        )
+
+    async def _receive_claim(self, credential: object) -> None:
+        """A number typed on the keypad, or what a badge reader typed."""
+        if not self.accepted.claim_first:
+            await self._error("bad_message", "This gate does not ask for a pass or number.")
+            return
+        if self.turn is not None or self.pin_wait is not None:
+            await self._error("bad_message", "A passage is being decided; please wait.")
+            return
+        if not isinstance(credential, str) or not 0 < len(credential) <= MAX_CLAIM_CHARACTERS:
+            await self._error("bad_message", "Send the number as text.")
+            return
+        await self._claim(credential, via="keypad", frame=self.received)
+
+    async def _claim(self, credential: str, *, via: str, frame: int) -> None:
+        """A pass or number was shown: whom it names is read, then their face is awaited; one
+        that names nobody is decided (and recorded) at once."""
+        try:
+            person_id = await self._database(
+                "reading a pass", claimed_person_id, credential=credential
+            )
+        except DatabaseError:
+            await self._not_recorded(frame)
+            return
+        claim = Claim(person_id, via)
+        if person_id is None:
+            self.claim_wait = None
+            nobody = Agreement(
+                seen=Seen.NOTHING,
+                person_id=None,
+                frames=0,
+                distance=None,
+                margin=None,
+                liveness=None,
+                claim=claim,
+            )
+            await self._decide(nobody, frame)
+            return
+        self.tracker.forget()  # a passage of its own starts, for this person's face
+        seconds = settings.KIOSK_CLAIM_SECONDS
+        self.claim_wait = ClaimWait(claim, frame, deadline=self.clock() + seconds)
+        await self._send_json(
+            {
+                "type": MessageType.CLAIMED,
+                "frame": frame,
+                "seconds": seconds,
+                "message": "Please look at the camera.",
+            }
         )
 
     # --- A PIN after the face ------------------------------------------------------------------
@@ -537,6 +690,9 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                 frame=frame,
             )
             return
+        if agreement.claim is not None and self.pass_in_view is not None:
+            # The pass held up all along is read again only once it was out of view.
+            self.pass_in_view.seen_at = self.clock()
         try:
             record = await self._record(agreement)
         except DatabaseError:

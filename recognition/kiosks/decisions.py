@@ -18,11 +18,20 @@ def pre_rule_decision(
     liveness_threshold: float,
     faces_updating: bool = False,
 ) -> Decision | None:
-    """A denial the kiosk decides on its own (a crowd, a suspected spoof, a head turn asked
-    for and not seen, a PIN asked for and not given right, a stranger while enrolled faces
-    are being enrolled again for a new model), or None: the rules decide."""
+    """A denial the kiosk decides on its own (a crowd, a pass or number that named nobody or
+    not this face, a suspected spoof, a head turn asked for and not seen, a PIN asked for and
+    not given right, a stranger while enrolled faces are being enrolled again for a new
+    model), or None: the rules decide."""
     if agreement.seen is Seen.SEVERAL:
         return Decision(False, Reason.SEVERAL_FACES)
+    claim = agreement.claim
+    if claim is not None:  # the face must be the named person's, and only theirs counts
+        if claim.person_id is None:
+            return Decision(False, Reason.CLAIM_UNKNOWN)
+        if agreement.seen is Seen.NOTHING:
+            return Decision(False, Reason.FACE_NOT_SEEN)
+        if agreement.seen is not Seen.PERSON or agreement.person_id != claim.person_id:
+            return Decision(False, Reason.FACE_MISMATCH)
     if agreement.seen is Seen.UNKNOWN and faces_updating:
         return Decision(False, Reason.FACES_UPDATING)
     # Liveness matters for a face that would be let in; a stranger is simply not recognised.

@@ -58,6 +58,7 @@ class Sighting:
     face_jpeg: bytes | None = None  # the face, cropped, where the gate keeps snapshots
     candidate_id: int | None = None  # the nearest person, whether or not they matched
     turn: float | None = None  # the largest face's FaceBox.nose_turn()
+    code: str | None = None  # a QR code read in the frame (looked for only when asked)
 
     @property
     def has_face(self) -> bool:
@@ -88,6 +89,15 @@ class AgreementRule:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """Who the person at a gate that asks for a pass first says they are
+    (``people.passes``): the face is then compared with theirs alone."""
+
+    person_id: int | None  # None: the pass or number named nobody
+    via: str  # "qr" (a pass shown to the camera) or "keypad" (a number typed or badged)
+
+
+@dataclass(frozen=True)
 class Agreement:
     """The frames agreed: the evidence a decision is made on."""
 
@@ -103,6 +113,7 @@ class Agreement:
     # Asked for their PIN: "right", "duress", "wrong", "locked", "not_set" or "not_entered"
     # (people.pins.PinCheck's values, and none typed in time). None: not asked.
     pin: str | None = None
+    claim: Claim | None = None  # at a gate that asks for a pass first: who it named
 
 
 class PassageState(enum.Enum):

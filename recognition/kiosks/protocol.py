@@ -43,6 +43,8 @@ class MessageType(enum.StrEnum):
     TURN = "turn"  # before a decision: the person is asked to turn their head
     GUIDANCE = "guidance"  # what to do, not a decision (several faces: one at a time)
     PIN = "pin"  # both ways: the server asks for the person's PIN, the kiosk sends it
+    CLAIM = "claim"  # the kiosk's: a number typed or badged, at a gate asking for a pass first
+    CLAIMED = "claimed"  # the server's: a pass or number named someone; now their face
     DECISION = "decision"
     REFUSED = "refused"
     ERROR = "error"

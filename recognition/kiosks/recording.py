@@ -57,11 +57,8 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Re
         gate = kiosk.gate
         if gate is None:
             return Refusal.NO_GATE
-        person = (
-            Person.objects.filter(pk=agreement.person_id).first()
-            if agreement.seen is Seen.PERSON and agreement.person_id is not None
-            else None
-        )
+        person_id = passage_person_id(agreement)
+        person = Person.objects.filter(pk=person_id).first() if person_id is not None else None
         model_name = model_name_in_use()
         updating = agreement.seen is Seen.UNKNOWN and bool(
             face_photos_reenrolling(model_name=model_name)
@@ -110,6 +107,15 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Re
         first_name=person.first_name if person and decision.granted else "",
         passed_back=passback is Verdict.ALERT,
     )
+
+
+def passage_person_id(agreement: Agreement) -> int | None:
+    """Whom a passage's event names: the person recognised, or where a pass or number named
+    someone, that person, whether or not the face was theirs (an auditor sees whose pass it
+    was)."""
+    if agreement.seen is Seen.PERSON and agreement.person_id is not None:
+        return agreement.person_id
+    return agreement.claim.person_id if agreement.claim is not None else None
 
 
 def anti_passback_check(*, person: Person, gate: Gate, at: dt.datetime) -> Verdict:

@@ -1,7 +1,8 @@
 // The kiosk page: camera -> JPEG frames over a WebSocket -> what the server decided, in big type.
 // No build step: plain browser JavaScript. The <html> element carries data-state (idle,
-// starting, detecting, turn, pin, guidance, granted, denied, offline, error) and, after a decision,
-// data-reason.
+// starting, detecting, claimed, turn, pin, guidance, granted, denied, offline, error) and, after a
+// decision, data-reason. At a gate that asks for a pass first, the idle page offers the keypad
+// for a badge or employee number (a badge reader types into it like a keyboard).
 (function () {
   "use strict";
 
@@ -41,13 +42,21 @@
   let proven = false; // this connection proved the device key (the server said hello)
   let engineReady = false; // the server's face engine is loaded: frames may be sent
   let lastResult = null; // the decision of the person in front of the camera, while they stay
-  let pin = ""; // the digits typed on the keypad, sent once with OK
+  let typed = ""; // the digits typed on the keypad, sent once with OK
+  let claimGate = false; // the gate asks for a pass or number first (the server's hello)
   let lastFrameState = "idle"; // the passage's state in the server's latest frame answer
 
   function show(state, heading, text, reason) {
     root.dataset.state = state;
     delete root.dataset.direction;
-    if (state !== "pin") hideKeypad();
+    // The keypad: for a PIN asked for, or for a number at a pass-first gate's idle page.
+    const keypadFor = state === "pin" ? "pin" : state === "idle" && claimGate ? "claim" : null;
+    if (keypadFor !== keypad.dataset.for) {
+      typed = "";
+      typedShow();
+    }
+    keypad.dataset.for = keypadFor || "";
+    keypad.hidden = !keypadFor;
     if (reason) {
       root.dataset.reason = reason;
     } else {
@@ -58,7 +67,11 @@
   }
 
   function showWaiting() {
-    show("idle", "Welcome", "Please look at the camera.");
+    if (claimGate) {
+      show("idle", "Welcome", "Show your pass to the camera, or type your number.");
+    } else {
+      show("idle", "Welcome", "Please look at the camera.");
+    }
   }
 
   function resultText(message) {
@@ -182,6 +195,9 @@
     } else if (message.type === TYPE.HELLO) {
       proven = true;
       engineReady = message.ready;
+      claimGate = Boolean(message.claim);
+      if (claimGate) root.dataset.claim = "";
+      else delete root.dataset.claim;
       if (!engineReady) {
         show("starting", "Starting…", "Face recognition is loading. One moment, please.");
       } else if (now >= resultUntil) {
@@ -221,8 +237,15 @@
       show("turn", left ? "\u2190 Turn left" : "Turn right \u2192", message.message);
       root.dataset.direction = message.direction;
       holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
+    } else if (message.type === TYPE.CLAIMED) {
+      // A pass or number named someone: now their face, compared with theirs alone.
+      show("claimed", "Look at the camera", message.message);
+      holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
     } else if (message.type === TYPE.PIN) {
-      showKeypad(message);
+      show("pin", "Your PIN", message.message);
+      typed = "";
+      typedShow();
+      holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
     } else if (message.type === TYPE.DECISION) {
       showResult(message);
     } else if (message.type === TYPE.REFUSED) {
@@ -232,24 +255,16 @@
     }
   }
 
-  // The keypad for a PIN asked after the face: digits are shown as dots, sent with OK.
-  function showKeypad(message) {
-    show("pin", "Your PIN", message.message);
-    pin = "";
-    pinDots.textContent = "";
-    keypad.hidden = false;
-    holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
-  }
-
-  function hideKeypad() {
-    keypad.hidden = true;
-    pin = "";
+  // The keypad: a PIN's digits are shown as dots; a badge or employee number as typed.
+  function typedShow() {
+    pinDots.textContent = keypad.dataset.for === "pin" ? "\u25CF".repeat(typed.length) : typed;
   }
 
   function pressKey(key) {
-    if (key === "back") pin = pin.slice(0, -1);
-    else if (/^[0-9]$/.test(key) && pin.length < 8) pin += key;
-    pinDots.textContent = "\u25CF".repeat(pin.length);
+    const longest = keypad.dataset.for === "pin" ? 8 : 40;
+    if (key === "back") typed = typed.slice(0, -1);
+    else if (/^[0-9]$/.test(key) && typed.length < longest) typed += key;
+    typedShow();
   }
 
   keypad.addEventListener("click", (event) => {
@@ -258,10 +273,16 @@
   });
   keypad.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (socket && socket.readyState === WebSocket.OPEN && pin.length >= 4) {
-      socket.send(JSON.stringify({ type: TYPE.PIN, pin }));
-      show("detecting", "Checking…", "");
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    if (keypad.dataset.for === "pin" && typed.length >= 4) {
+      socket.send(JSON.stringify({ type: TYPE.PIN, pin: typed }));
+    } else if (keypad.dataset.for === "claim" && typed.length >= 1) {
+      socket.send(JSON.stringify({ type: TYPE.CLAIM, credential: typed }));
+    } else {
+      return;
     }
+    show("detecting", "Checking…", "");
+    holdFor(2000, showWaiting); // until the server's answer, not the next frame's
   });
   document.addEventListener("keydown", (event) => {
     if (keypad.hidden) return;

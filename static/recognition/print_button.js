@@ -1,2 +1,5 @@
-// The mustering page's print button (no inline scripts: the Content-Security-Policy forbids them).
-document.getElementById("print-roll-call").addEventListener("click", () => window.print());
+// Print buttons (the mustering roll call, a person's QR pass): any element with data-print.
+// No inline scripts: the Content-Security-Policy forbids them.
+document.querySelectorAll("[data-print]").forEach((button) => {
+  button.addEventListener("click", () => window.print());
+});

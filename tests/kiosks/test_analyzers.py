@@ -111,6 +111,8 @@ def test_a_sighting_crosses_the_channel_layer_unchanged():
         liveness=None,
         face_jpeg=b"\xff\xd8\xff jpeg",
         candidate_id=7,
+        turn=0.125,
+        code="AP1:7.1:signature",
     )
     carried = msgpack.unpackb(msgpack.packb(sighting_message(sighting)))
     assert sighting_from_message(carried) == sighting
@@ -189,3 +191,38 @@ def test_without_analysis_workers_a_web_process_is_not_ready(settings):
 
     readiness = ChannelLayerAnalyzer().readiness()  # the test cache: nobody said they are alive
     assert readiness.state is EngineState.NO_ANALYSIS_WORKER
+
+
+@pytest.mark.django_db(transaction=True)  # enrolment runs once the photo is committed
+def test_a_frame_is_searched_for_a_pass_only_when_asked_and_a_face_checked_one_to_one(
+    face_engine, settings, tmp_path, eager_celery
+):
+    """``read_pass``: the QR code in the frame, no face looked at. ``claimed_person_id``: the
+    face compared with that person's photos alone, no margin to anyone else."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from recognition.faces import enrolment
+    from tests.camera import pass_shown
+    from tests.factories import PersonFactory
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    one, other = PersonFactory(), PersonFactory()
+    for person, photo in ((one, "img33.jpg"), (other, "img35.jpg")):
+        image = SimpleUploadedFile(photo, (UNIT / photo).read_bytes(), content_type="image/jpeg")
+        enrolment.face_photo_create(person=person, image=image)
+    read = frame_sighting(
+        pass_shown("AP1:x", UNIT / "img33.jpg"), at=0, check_liveness=False, read_pass=True
+    )
+    assert (read.code, read.seen, read.person_id) == ("AP1:x", Seen.NOTHING, None)
+    assert (
+        frame_sighting(
+            camera_jpeg(UNIT / "img33.jpg"), at=0, check_liveness=False, read_pass=True
+        ).code
+        is None
+    )
+    face = camera_jpeg(UNIT / "img33.jpg")
+    own = frame_sighting(face, at=0, check_liveness=False, claimed_person_id=one.pk)
+    others = frame_sighting(face, at=0, check_liveness=False, claimed_person_id=other.pk)
+    assert (own.seen, own.person_id, own.margin) == (Seen.PERSON, one.pk, None)
+    assert (others.seen, others.person_id, others.candidate_id) == (Seen.UNKNOWN, None, other.pk)
+    assert others.distance > own.distance

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from gates.decisions import PRE_DECISION_REASONS, Reason
 from recognition.kiosks.decisions import pre_rule_decision
-from recognition.kiosks.passages import Agreement, Seen
+from recognition.kiosks.passages import Agreement, Claim, Seen
 
 THRESHOLD = 0.5
 
@@ -72,3 +72,54 @@ def test_the_kiosk_only_ever_denies_and_only_with_its_own_reasons(
         assert not decision.granted and decision.reason in PRE_DECISION_REASONS
     if seen is Seen.SEVERAL:
         assert decision is not None
+
+
+# --- A pass or number first, then the face (1:1) -----------------------------------------------
+
+
+@given(
+    seen=st.sampled_from(list(Seen)),
+    person_id=st.none() | st.integers(1, 5),
+    claimed=st.none() | st.integers(1, 5),
+    via=st.sampled_from(["qr", "keypad"]),
+    liveness=st.none() | st.floats(0, 1),
+    pin=st.none() | st.sampled_from(["right", "duress", "wrong", "locked"]),
+    turned=st.none() | st.booleans(),
+)
+def test_with_a_claim_only_the_named_persons_own_face_is_left_to_the_rules(
+    seen, person_id, claimed, via, liveness, pin, turned
+):
+    facts = Agreement(
+        seen,
+        person_id if seen is Seen.PERSON else None,
+        0 if seen is Seen.NOTHING else 2,
+        0.3,
+        None,
+        liveness,
+        pin=pin,
+        turned=turned,
+        claim=Claim(claimed, via),
+    )
+    decision = pre_rule_decision(facts, liveness_required=True, liveness_threshold=THRESHOLD)
+    own_face = seen is Seen.PERSON and claimed is not None and facts.person_id == claimed
+    if not own_face:  # nobody named, no face, a stranger's face, someone else's face
+        assert decision is not None and not decision.granted
+    if decision is not None:
+        assert not decision.granted and decision.reason in PRE_DECISION_REASONS
+    if claimed is None and seen is not Seen.SEVERAL:
+        assert decision.reason is Reason.CLAIM_UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("seen", "person_id", "expected"),
+    [
+        (Seen.PERSON, 7, None),  # the named person's face: the rules decide
+        (Seen.PERSON, 8, Reason.FACE_MISMATCH),  # cannot come from a 1:1 check; refused anyway
+        (Seen.UNKNOWN, None, Reason.FACE_MISMATCH),
+        (Seen.NOTHING, None, Reason.FACE_NOT_SEEN),
+    ],
+)
+def test_a_claim_is_decided_by_whose_face_followed(seen, person_id, expected):
+    facts = Agreement(seen, person_id, 2, 0.3, None, 0.9, claim=Claim(7, "qr"))
+    decision = pre_rule_decision(facts, liveness_required=True, liveness_threshold=THRESHOLD)
+    assert (decision and decision.reason) == expected

@@ -42,6 +42,18 @@ SETUP = ADA_AT_THE_MAIN_ENTRANCE + textwrap.dedent(
     pin_set(person=ada, pin="2468")
     kiosk, token = pairing.kiosk_create(gate=lab, name="Kiosk D")
     print(pairing.pairing_url(token))
+    # A turnstile that asks for a pass or number first, then checks the face 1:1.
+    from people.passes import pass_code
+    turnstile = Gate.objects.create(
+        site=site, name="Turnstile", slug="turnstile", verification="claim_then_face"
+    )
+    AccessRule.objects.create(name="Ada, turnstile", person=ada, gate=turnstile)
+    ada.badge_number = "1001"
+    ada.save()
+    for name in ("Kiosk E", "Kiosk F"):
+        kiosk, token = pairing.kiosk_create(gate=turnstile, name=name)
+        print(pairing.pairing_url(token))
+    print("PASS:" + pass_code(ada))
     """
 )
 
@@ -52,7 +64,8 @@ def server(tmp_path_factory, face_models_dir):
     server = Server(data_dir, face_models_dir)
     output = server.prepare(SETUP.format(unit=str(UNIT)))
     server.pairing_urls = [w for w in output.split() if w.startswith(f"{server.url}/kiosk/pair/")]
-    assert len(server.pairing_urls) == 4, output
+    assert len(server.pairing_urls) == 6, output
+    (server.ada_pass,) = [w.removeprefix("PASS:") for w in output.split() if w.startswith("PASS:")]
     server.start()
     yield server
     server.stop()
@@ -220,3 +233,54 @@ def test_real_daphne_sends_the_documented_close_codes(server):
                 closes[name] = closed.rcvd.code  # Daphne sends no reason: messages say why
     assert closes == {"kiosk": 4401, "status": 4401}
     assert "Exception inside application" not in server.log.read_text()
+
+
+def test_a_pass_first_turnstile_takes_a_typed_number_or_a_qr_pass_then_the_face(server, tmp_path):
+    """Kiosk E: Ada types her badge number (a badge reader types the same way) and looks at the
+    camera. Kiosk F: she holds her QR pass up beside her face."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.camera import pass_shown
+
+    ada_clip = tmp_path / "ada.y4m"
+    ada_clip.write_bytes(y4m_clip(UNIT / "img6.jpg"))
+    with_pass = tmp_path / "ada-with-pass.jpg"
+    with_pass.write_bytes(pass_shown(server.ada_pass, UNIT / "img6.jpg"))
+    pass_clip = tmp_path / "ada-with-pass.y4m"
+    pass_clip.write_bytes(y4m_clip(with_pass))
+
+    with sync_playwright() as playwright:
+        browser, page = kiosk_opened(playwright, ada_clip, server.pairing_urls[4], "idle")
+        page.wait_for_selector('html[data-claim][data-state="idle"]', timeout=60_000)
+        assert "Show your pass" in page.locator("#detail").inner_text()
+        assert page.locator("#keypad").is_visible()
+        page.wait_for_timeout(1500)  # her face alone, however long, decides nothing
+        assert state_of(page) == ("idle", None)
+        page.keyboard.type("1001")
+        assert page.locator("#pin-dots").inner_text() == "1001"  # a number, not a secret
+        shot(page, "pass-first-idle")
+        page.set_viewport_size({"width": 390, "height": 844})
+        shot(page, "pass-first-idle-phone")
+        page.set_viewport_size({"width": 1024, "height": 768})
+        page.keyboard.press("Enter")
+        page.wait_for_selector('html[data-state="granted"]', timeout=30_000)
+        assert "Ada" in page.locator("#title").inner_text()
+        shot(page, "pass-first-granted")
+        browser.close()
+
+        browser, page = kiosk_opened(playwright, pass_clip, server.pairing_urls[5], "granted")
+        assert state_of(page) == ("granted", "granted")
+        browser.close()
+
+    events = server.manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from recognition.models import AccessEvent as E; "
+        "print(*E.objects.filter(gate__slug='turnstile').order_by('id')"
+        ".values_list('kiosk_name', 'person_name', 'reason'), sep='\\n')",
+    )
+    assert events.strip().splitlines() == [
+        "('Kiosk E', 'Ada Lovelace', 'granted')",
+        "('Kiosk F', 'Ada Lovelace', 'granted')",
+    ]

@@ -103,7 +103,13 @@ def test_a_paired_kiosk_is_greeted_and_seen():
         return hello
 
     hello = run(scenario)
-    assert hello == {"type": "hello", "kiosk": kiosk.name, "gate": "Lobby", "ready": True}
+    assert hello == {
+        "type": "hello",
+        "kiosk": kiosk.name,
+        "gate": "Lobby",
+        "ready": True,
+        "claim": False,  # a face-only gate: no pass asked for first
+    }
     kiosk.refresh_from_db()
     assert kiosk.last_seen_at is not None
 
