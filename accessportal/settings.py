@@ -540,6 +540,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "access-events-prune": {"task": "recognition.tasks.access_events_prune", "schedule": 3600.0},
     "kiosks-offline-alert": {"task": "recognition.tasks.kiosks_offline_alert", "schedule": 60.0},
+    # Doors open longer than their gate allows (recognition/doors/states.py).
+    "doors-held-open": {"task": "recognition.tasks.doors_held_open_check", "schedule": 5.0},
 }
 
 # --- Anchors of the access log ----------------------------------------------------------------

@@ -12,11 +12,15 @@ gallery's own functions answer: ``identify`` (1:N, the shipped threshold and mar
   every stranger showing every enrolled person's pass (impostor attempts: FAR); each stranger
   showing the pass of the enrolled person they look most like (the worst case: an attacker
   who picked the badge to steal), and each known person showing every *other* enrolled
-  person's pass (colleagues swapping badges).
+  person's pass (colleagues swapping badges);
+- ``sweep``: both modes at thresholds from the shipped one up (``--thresholds``), to see
+  whether a 1:1 check could run at a looser threshold: per attempt with a random pass it
+  could, but not against someone who picks the pass of the person they look most like.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import numpy as np
@@ -25,6 +29,9 @@ from openset import photo_sets, read_all
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--thresholds", default="0.50,0.55,0.60,0.65")
+    args = parser.parse_args()
     django_setup()
     from django.conf import settings
 
@@ -68,6 +75,42 @@ def main() -> None:
     )
     swapped = sum(1 for e, own in known for p in people if p != own and accepted(e, p))
     swaps = len(known) * (len(people) - 1)
+
+    def sweep_point(limit: float) -> dict:
+        def one_to_one(embedding, person: int) -> bool:
+            return verify(data, embedding, person_id=person, threshold=limit).person_id == person
+
+        def one_to_many(embedding) -> int | None:
+            return identify(data, embedding, threshold=limit, margin=margin).person_id
+
+        return {
+            "threshold": limit,
+            "one_to_many_tpir": round(
+                sum(1 for e, p in known if one_to_many(e) == p) / len(known), 4
+            ),
+            "one_to_many_fpir": round(
+                sum(1 for e in strangers if one_to_many(e) is not None) / len(strangers), 4
+            ),
+            "one_to_one_tar": round(sum(1 for e, p in known if one_to_one(e, p)) / len(known), 4),
+            "one_to_one_far": round(
+                sum(1 for e in strangers for p in people if one_to_one(e, p))
+                / (len(strangers) * len(people)),
+                6,
+            ),
+            "one_to_one_nearest_far": round(
+                sum(
+                    1
+                    for e in strangers
+                    if one_to_one(
+                        e, identify(data, e, threshold=float("inf"), margin=0).candidate_id
+                    )
+                )
+                / len(strangers),
+                4,
+            ),
+        }
+
+    sweep = [sweep_point(float(t)) for t in args.thresholds.split(",")]
     print(
         json.dumps(
             {
@@ -102,6 +145,7 @@ def main() -> None:
                     "colleagues_accepted": swapped,
                     "swap_far": round(swapped / swaps, 6),
                 },
+                "sweep": sweep,
             },
             indent=2,
         )

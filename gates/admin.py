@@ -120,6 +120,19 @@ class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, ad
             "Door output",
             {"fields": ["door_output", "door_webhook_url", "door_webhook_secret"]},
         ),
+        (
+            "Door sensor and alarms",
+            {
+                "fields": [
+                    "door_sensor_secret",
+                    "door_release_seconds",
+                    "door_held_open_seconds",
+                ],
+                "description": "A door sensor reports open and closed, signed with its secret; "
+                "an opening no grant or unlock allowed raises the forced-open alarm, a door "
+                "open too long the held-open alarm.",
+            },
+        ),
         ("Face snapshots", {"fields": ["snapshot_faces", "snapshot_retention_days"]}),
         ("Who may pass now", {"fields": ["who_may_pass_now"]}),
     ]
@@ -128,12 +141,14 @@ class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, ad
         return super().get_queryset(request).select_related("site").prefetch_related("groups")
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
-        """The webhook secret is shown only to those who may change the gate."""
+        """The webhook's and the sensor's secrets are shown only to those who may change the
+        gate."""
         fieldsets = super().get_fieldsets(request, obj)
         if self.has_change_permission(request, obj):
             return fieldsets
+        secrets = {"door_webhook_secret", "door_sensor_secret"}
         return [
-            (name, {**opts, "fields": [f for f in opts["fields"] if f != "door_webhook_secret"]})
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in secrets]})
             for name, opts in fieldsets
         ]
 

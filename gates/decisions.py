@@ -38,7 +38,8 @@ did not turn as asked in time), ``pin_wrong``, ``pin_locked``, ``pin_not_set`` a
 ``pin_not_entered`` (the gate, or the person's "always ask for their PIN", asks for a PIN after
 the face), ``claim_unknown``, ``face_mismatch`` and ``face_not_seen`` (the gate asks for a pass
 or number first: it named nobody; the face was not the named person's; no face came in time)
-and ``faces_updating`` (nobody was recognised while enrolled photos are being
+``lockdown`` (the gate's door is locked down from the status page: everyone is denied) and
+``faces_updating`` (nobody was recognised while enrolled photos are being
 enrolled again for a new recognition model: the person may be one of them). One comes after
 the rules granted: ``anti_passback`` (the same way twice through an anti-passback area,
 ``gates.anti_passback``).
@@ -79,6 +80,7 @@ class Reason(enum.StrEnum):
     CLAIM_UNKNOWN = "claim_unknown"
     FACE_MISMATCH = "face_mismatch"
     FACE_NOT_SEEN = "face_not_seen"
+    LOCKDOWN = "lockdown"
     ANTI_PASSBACK = "anti_passback"
 
 
@@ -109,6 +111,7 @@ REASON_TEXT: Mapping[Reason, str] = {
     Reason.FACE_MISMATCH: "Your face does not match this pass. Please ask at the desk.",
     Reason.FACE_NOT_SEEN: "No face was seen in time. Please show your pass again and look at "
     "the camera.",
+    Reason.LOCKDOWN: "This entrance is locked down. Please follow the staff's instructions.",
     Reason.ANTI_PASSBACK: "You already passed this way. Please use the other way first, or "
     "ask at the desk.",
 }
@@ -126,6 +129,7 @@ PRE_DECISION_REASONS = frozenset(
         Reason.CLAIM_UNKNOWN,
         Reason.FACE_MISMATCH,
         Reason.FACE_NOT_SEEN,
+        Reason.LOCKDOWN,
     }
 )
 

@@ -12,6 +12,11 @@ controller, a PLC gateway) can trust it::
     X-AccessPortal-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the secret>
 
 A receiver should refuse a signature that does not match or a timestamp older than a minute.
+
+A command's ``action`` is "open" (let one passage through), "unlock" (stay unlocked until
+``until``: a remote unlock from the status page) or "lock" (lock now: an unlock ended early, a
+lockdown). A door sensor reports to AccessPortal signed the same way, with the gate's sensor
+secret (``webhook_signature_fresh`` checks it; ``recognition.doors.sensor`` receives it).
 """
 
 from __future__ import annotations
@@ -45,13 +50,16 @@ TIMESTAMP_HEADER = "X-AccessPortal-Timestamp"
 
 @dataclass(frozen=True)
 class DoorCommand:
-    """Open this gate's door once, for this recorded passage."""
+    """What the gate's door is told: open once for this recorded passage, or (no passage)
+    unlock until ``until``, or lock."""
 
     gate_id: int
     gate: str
-    event_id: int
+    event_id: int | None  # the access event (or the door event) this command is for
     person_id: int | None
     occurred_at: str  # ISO 8601, UTC
+    action: str = "open"  # "open", "unlock" or "lock"
+    until: str | None = None  # for "unlock": ISO 8601, UTC
 
 
 @dataclass(frozen=True)
@@ -72,13 +80,35 @@ class LogOnlyOutput:
     label = "Log only"
 
     def open(self, gate: Gate, command: DoorCommand) -> DoorResult:
-        logger.info("Door open (log only): gate %s, event %s", command.gate, command.event_id)
+        logger.info(
+            "Door %s (log only): gate %s, event %s%s",
+            command.action,
+            command.gate,
+            command.event_id,
+            f", until {command.until}" if command.until else "",
+        )
         return DoorResult(True, "logged")
 
 
 def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
     message = timestamp.encode() + b"." + body
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+SIGNATURE_MAX_AGE_SECONDS = 60
+
+
+def webhook_signature_fresh(
+    secret: str, *, timestamp: str, body: bytes, signature: str, now: float | None = None
+) -> bool:
+    """Whether a signed request is genuine and recent: the signature matches the secret, and
+    the timestamp is within a minute of ``now`` (a replayed request is refused)."""
+    if not secret or not timestamp.isdigit():
+        return False
+    now = time.time() if now is None else now
+    if abs(now - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
+        return False
+    return hmac.compare_digest(webhook_signature(secret, timestamp, body), signature or "")
 
 
 def webhook_address_refusal(url: str) -> str | None:

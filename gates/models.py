@@ -160,8 +160,28 @@ class Gate(models.Model):
         "the X-AccessPortal-Signature header with.",
     )
 
+    door_sensor_secret = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="For a door sensor: the HMAC-SHA256 key its reports to "
+        "/doors/<gate slug>/sensor are signed with (as the webhook output's). Empty: no sensor.",
+    )
+    door_release_seconds = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="After a granted passage, how long the door may open before its opening "
+        "counts as forced.",
+    )
+    door_held_open_seconds = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(3600)],
+        help_text="How long the door may stay open after it was let open before the "
+        "held-open alarm.",
+    )
+
     class Meta:
         ordering = ["site__name", "name"]
+        permissions = [("operate_door", "Can unlock, lock and lock down doors")]
         constraints = [
             models.UniqueConstraint(
                 fields=["site", "name"],
@@ -178,6 +198,38 @@ class Gate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site.name} / {self.name}" if self.site_id else self.name
+
+
+class DoorState(models.Model):
+    """A gate's door now: what its sensor last said, until when it may open without an alarm
+    (a granted passage, a remote unlock), whether it is locked down, and the alarm standing
+    for its current opening. Changed by ``recognition.doors``; each change that matters is
+    recorded in the access log's chain as a door event."""
+
+    class Sensor(models.TextChoices):
+        UNKNOWN = "unknown", "No sensor report"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    gate = models.OneToOneField(
+        Gate, on_delete=models.CASCADE, primary_key=True, related_name="door_state"
+    )
+    sensor = models.CharField(max_length=10, choices=Sensor.choices, default=Sensor.UNKNOWN)
+    sensor_changed_at = models.DateTimeField(null=True, blank=True)
+    released_until = models.DateTimeField(
+        null=True, blank=True, help_text="Until then the door may open without an alarm."
+    )
+    unlocked_until = models.DateTimeField(null=True, blank=True)
+    locked_down_at = models.DateTimeField(null=True, blank=True)
+    alarm = models.CharField(
+        max_length=20, blank=True, help_text="The alarm raised for the current opening, if any."
+    )
+
+    class Meta:
+        verbose_name = "door state"
+
+    def __str__(self) -> str:
+        return f"Door of {self.gate}: {self.get_sensor_display()}"
 
 
 class WindowBase(models.Model):

@@ -6,6 +6,7 @@ from recognition.access_log.tasks import (
     access_snapshots_prune,
     audit_anchor_write,
 )
+from recognition.doors.tasks import doors_held_open_check
 from recognition.faces.tasks import enroll_face_photo, face_photos_reenroll_stale
 from recognition.kiosks.tasks import kiosks_offline_alert
 from recognition.reports.tasks import (
@@ -18,6 +19,7 @@ __all__ = [
     "access_events_prune",
     "access_snapshots_prune",
     "audit_anchor_write",
+    "doors_held_open_check",
     "enroll_face_photo",
     "face_photos_reenroll_stale",
     "kiosks_offline_alert",

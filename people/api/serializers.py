@@ -36,6 +36,7 @@ class PersonSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "first_name",
             "last_name",
             "employee_number",
+            "badge_number",
             "email",
             "photo",
             "has_photo",

@@ -41,7 +41,7 @@ class PersonViewSet(viewsets.ModelViewSet):
     )
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
-    search_fields = ["first_name", "last_name", "employee_number", "email"]
+    search_fields = ["first_name", "last_name", "employee_number", "badge_number", "email"]
     ordering_fields = ["last_name", "first_name", "employee_number", "created_at", "valid_until"]
 
     def perform_destroy(self, instance: Person) -> None:

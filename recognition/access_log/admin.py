@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from recognition.models import AccessEvent, AccessSnapshot
+from recognition.models import AccessEvent, AccessSnapshot, DoorEvent
 
 
 @admin.register(AccessEvent)
@@ -51,6 +51,34 @@ class AccessEventAdmin(admin.ModelAdmin):
     def door_opened(self, event: AccessEvent) -> bool | None:
         door = getattr(event, "door", None)
         return door.opened if door else None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(DoorEvent)
+class DoorEventAdmin(admin.ModelAdmin):
+    """Read-only, like the access events: a door's sensor reports, its alarms and what
+    operators did to it, in the same chain."""
+
+    list_display = [
+        "occurred_at",
+        "gate_name",
+        "kind",
+        "operator_name",
+        "until",
+        "detail",
+        "sequence",
+    ]
+    list_filter = ["kind", "gate"]
+    search_fields = ["gate_name", "operator_name", "detail"]
+    date_hierarchy = "occurred_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

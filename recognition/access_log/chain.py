@@ -7,6 +7,10 @@ locks the head before it appends, so processes writing at once take turns and th
 whole (PostgreSQL: a row lock; SQLite: the settings open IMMEDIATE transactions, which take the
 database's write lock up front).
 
+Door events (``DoorEvent``: a sensor's reports, alarms, remote unlocks and lockdowns) take
+their place in the same sequence and chain; their facts (``DOOR_CHAINED_FIELDS``) are hashed
+after the word "door", so that no door event's facts can pass for an access event's.
+
 Changing a field breaks that event's hash; deleting an event leaves a gap in the sequence (or,
 for the last one, a chain that stops short of the head); inserting one breaks the link of the
 event after it, or runs past the head.
@@ -18,7 +22,7 @@ import datetime as dt
 import hashlib
 import heapq
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +31,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from recognition.access_log.anchors import anchors_verify
-from recognition.models import AccessEvent, AuditChainHead, DoorActuation, PrunedAccessEvent
+from recognition.models import (
+    AccessEvent,
+    AuditChainHead,
+    DoorActuation,
+    DoorEvent,
+    PrunedAccessEvent,
+)
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -55,6 +65,18 @@ CHAINED_FIELDS = (
     "frames",
     "snapshot_sha256",
 )
+DOOR_CHAINED_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "gate_id",
+    "gate_name",
+    "site_name",
+    "kind",
+    "operator_id",
+    "operator_name",
+    "until",
+    "detail",
+)
 FLOAT_FIELDS = ("distance", "margin", "liveness")
 FLOAT_DIGITS = 6  # evidence is stored rounded, so the database gives back what was hashed
 
@@ -67,10 +89,10 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def event_facts(values: dict[str, Any]) -> bytes:
+def event_facts(values: dict[str, Any], fields: tuple[str, ...] = CHAINED_FIELDS) -> bytes:
     """The canonical bytes of an event's chained facts."""
     return json.dumps(
-        [_canonical(values[name]) for name in CHAINED_FIELDS],
+        [_canonical(values[name]) for name in fields],
         separators=(",", ":"),
         ensure_ascii=False,
     ).encode()
@@ -78,6 +100,11 @@ def event_facts(values: dict[str, Any]) -> bytes:
 
 def event_hash(previous_hash: str, values: dict[str, Any]) -> str:
     return hashlib.sha256(previous_hash.encode() + b"\n" + event_facts(values)).hexdigest()
+
+
+def door_event_hash(previous_hash: str, values: dict[str, Any]) -> str:
+    facts = event_facts(values, DOOR_CHAINED_FIELDS)
+    return hashlib.sha256(previous_hash.encode() + b"\ndoor\n" + facts).hexdigest()
 
 
 def door_digest(*, event_hash: str, opened: bool, detail: str, recorded_at: dt.datetime) -> str:
@@ -116,6 +143,25 @@ def access_event_append(**facts: Any) -> AccessEvent:
     with transaction.atomic():
         head = locked_head()
         event = _linked(head.sequence + 1, head.entry_hash, facts)
+        event.save()
+        AuditChainHead.objects.filter(pk=HEAD_ID).update(
+            sequence=event.sequence, entry_hash=event.entry_hash
+        )
+    return event
+
+
+def door_event_append(**facts: Any) -> DoorEvent:
+    """Append one door event to the chain (in the caller's transaction, if any): DoorEvent's
+    fields except ``sequence`` and ``entry_hash``."""
+    with transaction.atomic():
+        head = locked_head()
+        event = DoorEvent(sequence=head.sequence + 1, **facts)
+        event.occurred_at = event.occurred_at.astimezone(dt.UTC)
+        if event.until is not None:
+            event.until = event.until.astimezone(dt.UTC)
+        event.entry_hash = door_event_hash(
+            head.entry_hash, {name: getattr(event, name) for name in DOOR_CHAINED_FIELDS}
+        )
         event.save()
         AuditChainHead.objects.filter(pk=HEAD_ID).update(
             sequence=event.sequence, entry_hash=event.entry_hash
@@ -174,21 +220,35 @@ class ChainReport:
         return self.__dict__.copy()
 
 
-def _events(batch: int, after: int) -> Iterator[tuple[int | None, str, dict[str, Any]]]:
-    """(id, stored hash, chained facts) of the events after sequence ``after``, by sequence, read
-    in keyset-paginated batches (steady memory at any size). An event pruned after its
-    retention period comes as (None, its hash, {"sequence": ...}): its facts are gone."""
-    kept = _keyset(
+Hasher = Callable[[str, dict[str, Any]], str]
+
+
+def _events(batch: int, after: int) -> Iterator[tuple[int | None, str, dict[str, Any], Hasher]]:
+    """(id, stored hash, chained facts, how they are hashed) of the entries after sequence
+    ``after`` (access events and door events), by sequence, read in keyset-paginated batches
+    (steady memory at any size). An event pruned after its retention period comes as (None,
+    its hash, {"sequence": ...}): its facts are gone."""
+    access = _keyset(
         AccessEvent.objects.values_list("sequence", "id", "entry_hash", *CHAINED_FIELDS),
         batch,
         after,
     )
+    doors = _keyset(
+        DoorEvent.objects.values_list("sequence", "id", "entry_hash", *DOOR_CHAINED_FIELDS),
+        batch,
+        after,
+    )
     pruned = _keyset(PrunedAccessEvent.objects.values_list("sequence", "entry_hash"), batch, after)
-    for row in heapq.merge(kept, pruned, key=lambda r: r[0]):
-        if len(row) == 2:
-            yield None, row[1], {"sequence": row[0]}
+    streams = (
+        ((row, CHAINED_FIELDS, event_hash) for row in access),
+        ((row, DOOR_CHAINED_FIELDS, door_event_hash) for row in doors),
+        ((row, (), event_hash) for row in pruned),
+    )
+    for row, fields, hasher in heapq.merge(*streams, key=lambda entry: entry[0][0]):
+        if not fields:
+            yield None, row[1], {"sequence": row[0]}, hasher
         else:
-            yield row[1], row[2], dict(zip(CHAINED_FIELDS, row[3:], strict=True))
+            yield row[1], row[2], dict(zip(fields, row[3:], strict=True)), hasher
 
 
 def _keyset(rows: QuerySet[Any, Any], batch: int, after: int) -> Iterator[tuple]:
@@ -217,7 +277,7 @@ def audit_chain_verify(*, batch: int = 5000, anchor_file: Path | None = None) ->
         return ChainReport(False, checked, 0, head_sequence, sequence, pk, problem)
 
     while True:
-        for pk, stored_hash, values in _events(batch, after=expected - 1):
+        for pk, stored_hash, values, hasher in _events(batch, after=expected - 1):
             sequence = values["sequence"]
             if sequence != expected:
                 return bad(
@@ -228,7 +288,7 @@ def audit_chain_verify(*, batch: int = 5000, anchor_file: Path | None = None) ->
                     f"{f'..{sequence - 1}' if sequence - expected > 1 else ''} "
                     "missing (deleted)",
                 )
-            if pk is not None and event_hash(previous_hash, values) != stored_hash:
+            if pk is not None and hasher(previous_hash, values) != stored_hash:
                 return bad(
                     sequence,
                     pk,

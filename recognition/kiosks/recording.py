@@ -24,6 +24,7 @@ from gates.selectors import access_decision
 from people.models import Person
 from recognition.access_log.chain import access_event_append, door_actuation_record
 from recognition.access_log.snapshots import access_snapshot_keep
+from recognition.doors.states import door_released, gate_locked_down
 from recognition.faces.engine import model_name_in_use
 from recognition.faces.enrolment import face_photos_reenrolling
 from recognition.kiosks.decisions import pre_rule_decision
@@ -63,12 +64,16 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Re
         updating = agreement.seen is Seen.UNKNOWN and bool(
             face_photos_reenrolling(model_name=model_name)
         )
-        decision = pre_rule_decision(
-            agreement,
-            liveness_required=gate.liveness_required,
-            liveness_threshold=settings.FACE_LIVENESS_THRESHOLD,
-            faces_updating=updating,
-        ) or access_decision(person=person, gate=gate, at=at)
+        decision = (
+            pre_rule_decision(
+                agreement,
+                liveness_required=gate.liveness_required,
+                liveness_threshold=settings.FACE_LIVENESS_THRESHOLD,
+                faces_updating=updating,
+            )
+            or (Decision(False, Reason.LOCKDOWN) if gate_locked_down(gate.pk) else None)
+            or access_decision(person=person, gate=gate, at=at)
+        )
         passback = Verdict.ALLOW
         if decision.granted and person is not None:
             passback = anti_passback_check(person=person, gate=gate, at=at)
@@ -177,6 +182,11 @@ def passage_door_open(record: PassageRecord) -> DoorResult | None:
         occurred_at=record.event.occurred_at.astimezone(dt.UTC).isoformat(),
     )
     door = door_open(record.gate, command)
+    if door.opened:  # the door may now open without an alarm, for the gate's release time
+        try:
+            door_released(gate=record.gate, at=timezone.now())
+        except DatabaseError:
+            logger.exception("The door of %s was not marked released", record.gate)
     try:
         door_actuation_record(
             event=record.event, opened=door.opened, detail=door.detail, at=timezone.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from accessportal.data_at_rest import encrypted_storage
@@ -130,6 +131,50 @@ class AccessEvent(AppendOnlyModel):
 
 def access_snapshot_path(snapshot: AccessSnapshot, filename: str) -> str:
     return f"access-snapshots/{snapshot.taken_at:%Y/%m}/{uuid.uuid4().hex}.jpg.enc"
+
+
+class DoorEvent(AppendOnlyModel):
+    """What happened to a door besides passages: its sensor's reports, the alarms, and what
+    operators did (unlock, lock, lockdown). Chained with the access events: one sequence and
+    one hash chain for both (``recognition.access_log.chain``)."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Door opened"
+        CLOSED = "closed", "Door closed"
+        FORCED_OPEN = "forced_open", "Door forced open"
+        HELD_OPEN = "held_open", "Door held open"
+        UNLOCKED = "unlocked", "Unlocked remotely"
+        LOCKED = "locked", "Locked remotely"
+        LOCKDOWN = "lockdown", "Lockdown"
+        LOCKDOWN_LIFTED = "lockdown_lifted", "Lockdown lifted"
+        OUTPUT_FAILED = "output_failed", "The door output failed"
+
+    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    entry_hash = models.CharField(max_length=64, editable=False)
+    occurred_at = models.DateTimeField(db_index=True)
+    gate = models.ForeignKey(
+        "gates.Gate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    gate_name = models.CharField(max_length=250)
+    site_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    operator_name = models.CharField(max_length=150, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    detail = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["-sequence"]
+        verbose_name = "door event"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.gate_name}"
 
 
 class AccessSnapshot(models.Model):

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from gates.models import Site
+from recognition.doors.states import UNLOCK_MINUTES
 from recognition.status.consumer import may_see_status, status_page_protocol
 from recognition.status.gates import LAST_EVENTS, gate_statuses
 from recognition.status.occupancy import ONE_WAY, site_occupants
@@ -34,6 +35,8 @@ def gate_status_page(request: HttpRequest) -> HttpResponse:
             "socket": status_page_protocol(),
             "keep_alive_seconds": keep_alive_seconds(),
             "sites": Site.objects.filter(gates__direction__in=ONE_WAY).distinct(),
+            "may_operate_doors": request.user.has_perm("gates.operate_door"),
+            "unlock_minutes": UNLOCK_MINUTES,
         },
     )
 

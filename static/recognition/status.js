@@ -95,3 +95,10 @@
   }, 5000);
   connect();
 })();
+
+// Door actions that cannot be taken back lightly (a lockdown, lifting it) ask first.
+document.querySelectorAll("form[data-confirm]").forEach((form) => {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+});
