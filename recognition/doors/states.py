@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accessportal.live_updates import activity_publish_now
 from accessportal.security_alerts import security_alert
 from gates.door_alarms import held_open, opening_forced
 from gates.doors import DoorCommand, door_open
@@ -61,6 +63,49 @@ def _append(
     )
 
 
+def door_summary(state: DoorState | None, *, zone: str, now: dt.datetime) -> tuple[str, str]:
+    """The door's state as a code and words, the most urgent first: a lockdown, an alarm
+    standing, a remote unlock, then what the sensor says."""
+
+    def at(instant: dt.datetime) -> str:
+        return f"{instant.astimezone(ZoneInfo(zone)):%H:%M %Z}"
+
+    if state is None:
+        return "unknown", "No sensor"
+    sensor = {"open": "open", "closed": "closed"}.get(state.sensor, "")
+    if state.locked_down_at is not None:
+        return "lockdown", f"Locked down since {at(state.locked_down_at)}"
+    if state.alarm and state.sensor == DoorState.Sensor.OPEN and state.sensor_changed_at:
+        if state.alarm == "forced_open":
+            return "forced_open", f"Forced open at {at(state.sensor_changed_at)}"
+        return "held_open", f"Held open since {at(state.sensor_changed_at)}"
+    if state.unlocked_until is not None and state.unlocked_until > now:
+        return "unlocked", f"Unlocked until {at(state.unlocked_until)}" + (
+            f", {sensor}" if sensor else ""
+        )
+    if sensor:
+        return sensor, sensor.capitalize()
+    return "unknown", "No sensor"
+
+
+def door_update(gate: Gate, state: DoorState, *, now: dt.datetime | None = None) -> dict:
+    """A door's state as the status pages take it live (``accessportal.live_updates``)."""
+    code, text = door_summary(state, zone=gate.site.timezone, now=now or timezone.now())
+    return {
+        "kind": "door",
+        "gate": gate.pk,
+        "door": code,
+        "text": text,
+        "locked_down": state.locked_down_at is not None,
+    }
+
+
+def _published(gate: Gate, state: DoorState) -> None:
+    """Tell the status pages, once the change is committed."""
+    update = door_update(gate, state)
+    transaction.on_commit(lambda: activity_publish_now(update))
+
+
 def gate_locked_down(gate_id: int) -> bool:
     return DoorState.objects.filter(gate_id=gate_id, locked_down_at__isnull=False).exists()
 
@@ -98,6 +143,7 @@ def door_sensor_report(*, gate: Gate, opened: bool, at: dt.datetime | None = Non
             _append(gate, alarm, at=at)
         state.alarm = alarm
         state.save()
+        _published(gate, state)
     if alarm:
         security_alert(
             "door_forced_open",
@@ -133,6 +179,7 @@ def doors_held_open_check(*, now: dt.datetime | None = None) -> int:
                 continue
             state.alarm = Kind.HELD_OPEN
             state.save(update_fields=["alarm"])
+            _published(gate, state)
             _append(gate, Kind.HELD_OPEN, at=now)
         opened = timezone.localtime(state.sensor_changed_at)
         security_alert(
@@ -160,6 +207,7 @@ def door_unlock(
             raise DoorRefusal(f"{gate} is locked down: lift the lockdown first.")
         state.unlocked_until = until
         state.save(update_fields=["unlocked_until"])
+        _published(gate, state)
         event = _append(gate, Kind.UNLOCKED, at=now, operator=by, until=until)
     _command(gate, event, action="unlock", until=until)
     return event
@@ -172,6 +220,7 @@ def door_lock(*, gate: Gate, by: AbstractBaseUser, now: dt.datetime | None = Non
         state = _state(gate)
         state.unlocked_until = state.released_until = None
         state.save(update_fields=["unlocked_until", "released_until"])
+        _published(gate, state)
         event = _append(gate, Kind.LOCKED, at=now, operator=by)
     _command(gate, event, action="lock")
     return event
@@ -190,6 +239,7 @@ def door_lockdown(
         state.locked_down_at = now if on else None
         state.unlocked_until = state.released_until = None
         state.save(update_fields=["locked_down_at", "unlocked_until", "released_until"])
+        _published(gate, state)
         event = _append(gate, Kind.LOCKDOWN if on else Kind.LOCKDOWN_LIFTED, at=now, operator=by)
     if on:
         _command(gate, event, action="lock")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -26,19 +27,21 @@ def door_action(request: HttpRequest, gate_id: int, action: str) -> HttpResponse
     if action not in ACTIONS:
         raise Http404("No such door action.")
     gate = get_object_or_404(Gate.objects.select_related("site"), pk=gate_id)
+    operator = request.user
+    assert isinstance(operator, AbstractBaseUser)  # staff_member_required: signed in
     try:
         if action == "unlock":
             minutes = int(request.POST.get("minutes", "0") or 0)
-            event = door_unlock(gate=gate, minutes=minutes, by=request.user)
+            event = door_unlock(gate=gate, minutes=minutes, by=operator)
             assert event.until is not None
             until = event.until.astimezone(ZoneInfo(gate.site.timezone))
             messages.success(request, f"{gate} is unlocked until {until:%H:%M %Z}.")
         elif action == "lock":
-            door_lock(gate=gate, by=request.user)
+            door_lock(gate=gate, by=operator)
             messages.success(request, f"{gate} is locked.")
         elif action in ("lockdown", "lift-lockdown"):
             on = action == "lockdown"
-            door_lockdown(gate=gate, by=request.user, on=on)
+            door_lockdown(gate=gate, by=operator, on=on)
             if on:
                 messages.warning(request, f"{gate} is locked down: everyone is denied.")
             else:

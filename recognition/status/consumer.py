@@ -14,9 +14,9 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 
+from accessportal.live_updates import ACTIVITY_GROUP
 from accessportal.second_factor import second_factor_missing
 from accessportal.socket_guards import IntegerCloseCodes
-from recognition.kiosks.activity import ACTIVITY_GROUP
 from recognition.kiosks.protocol import reconnect_protocol
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from gates.local_time import today_start
 from gates.models import DoorState, Gate
+from recognition.doors.states import door_summary
 from recognition.kiosks.activity import event_summary
 from recognition.kiosks.pairing import kiosk_status
 from recognition.models import AccessEvent, Kiosk
@@ -30,31 +30,6 @@ class GateStatus:
     door: str = "unknown"  # the door's state, as a code for the page's styles
     door_text: str = "No sensor"
     locked_down: bool = False
-
-
-def door_summary(state: DoorState | None, *, zone: str, now: dt.datetime) -> tuple[str, str]:
-    """The door's state as a code and words, the most urgent first: a lockdown, an alarm
-    standing, a remote unlock, then what the sensor says."""
-
-    def at(instant: dt.datetime) -> str:
-        return f"{instant.astimezone(ZoneInfo(zone)):%H:%M %Z}"
-
-    if state is None:
-        return "unknown", "No sensor"
-    sensor = {"open": "open", "closed": "closed"}.get(state.sensor, "")
-    if state.locked_down_at is not None:
-        return "lockdown", f"Locked down since {at(state.locked_down_at)}"
-    if state.alarm and state.sensor == DoorState.Sensor.OPEN and state.sensor_changed_at:
-        if state.alarm == "forced_open":
-            return "forced_open", f"Forced open at {at(state.sensor_changed_at)}"
-        return "held_open", f"Held open since {at(state.sensor_changed_at)}"
-    if state.unlocked_until is not None and state.unlocked_until > now:
-        return "unlocked", f"Unlocked until {at(state.unlocked_until)}" + (
-            f", {sensor}" if sensor else ""
-        )
-    if sensor:
-        return sensor, sensor.capitalize()
-    return "unknown", "No sensor"
 
 
 def kiosk_summary(kiosk: Kiosk, *, now: dt.datetime) -> dict[str, Any]:

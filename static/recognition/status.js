@@ -59,6 +59,15 @@
     while (body.children.length > keep) body.lastElementChild.remove();
   }
 
+  // A door's state as it changes: its words and colour (an alarm, a lockdown, an unlock). The
+  // buttons follow at the next load (a lockdown's buttons differ).
+  function setDoor(update) {
+    const door = document.querySelector(`.gate-card[data-gate="${update.gate}"] .door`);
+    if (!door) return;
+    door.dataset.door = update.door;
+    door.querySelector(".door-state").textContent = update.text;
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}/ws/status/`);
@@ -71,6 +80,7 @@
       const update = JSON.parse(message.data);
       if (update.kind === "kiosk") setKiosk(update.kiosk, update.status, update.misused_at);
       if (update.kind === "event") addEvent(update.event);
+      if (update.kind === "door") setDoor(update);
     };
     socket.onclose = (closed) => {
       root.dataset.live = "offline";

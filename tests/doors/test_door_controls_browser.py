@@ -64,6 +64,12 @@ def test_the_desk_unlocks_and_locks_down_a_door_and_an_auditor_only_sees_it(serv
         assert page.inner_text(f"{main} .door-state").startswith("Unlocked until")
         shot(page, "status-desk-unlocked")
 
+        # An auditor's status page, open meanwhile, follows the door live.
+        auditor = browser.new_page(viewport={"width": 1280, "height": 900})
+        browser_sign_in(auditor, f"{server.url}/recognition/status/", "auditor", PASSWORD)
+        auditor.wait_for_selector('.gate-status[data-live="live"]')
+        assert auditor.inner_text(f"{main} .door-state").startswith("Unlocked until")
+
         page.once("dialog", lambda dialog: dialog.dismiss())  # asked first; not this time
         page.click(f'{main} button:text-is("Lock down")')
         assert page.get_attribute(f"{main} .door", "data-door") == "unlocked"
@@ -77,8 +83,7 @@ def test_the_desk_unlocks_and_locks_down_a_door_and_an_auditor_only_sees_it(serv
         assert width <= 390, f"the page is {width} px wide at 390"
         shot(page, "status-desk-lockdown-phone")
 
-        auditor = browser.new_page(viewport={"width": 1280, "height": 900})
-        browser_sign_in(auditor, f"{server.url}/recognition/status/", "auditor", PASSWORD)
+        auditor.wait_for_selector(f'{main} .door[data-door="lockdown"]', timeout=10_000)
         assert auditor.inner_text(f"{main} .door-state").startswith("Locked down since")
         assert auditor.locator(".door-actions").count() == 0
         shot(auditor, "status-auditor")

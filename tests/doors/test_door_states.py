@@ -205,3 +205,23 @@ def test_a_changed_door_event_breaks_the_chain(gate):
         cursor.execute("UPDATE recognition_doorevent SET kind = 'closed'")
     report = audit_chain_verify()
     assert not report.ok and report.first_bad_sequence == 2, report
+
+
+def test_a_door_change_reaches_the_status_pages_once_committed(
+    gate, monkeypatch, django_capture_on_commit_callbacks
+):
+    from recognition.doors import states
+
+    sent = []
+    monkeypatch.setattr(states, "activity_publish_now", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        door_sensor_report(gate=gate, opened=True)
+        assert not sent  # nothing is said before it is committed
+    (update,) = sent
+    assert {k: update[k] for k in ("kind", "gate", "door", "locked_down")} == {
+        "kind": "door",
+        "gate": gate.pk,
+        "door": "forced_open",
+        "locked_down": False,
+    }
+    assert update["text"].startswith("Forced open at")
