@@ -8,8 +8,22 @@ from django.utils.html import format_html
 from recognition.models import AccessEvent, AccessSnapshot, DoorEvent
 
 
+class EvidenceAdmin(admin.ModelAdmin):
+    """Read-only: the access log's entries are evidence. Nobody adds, changes or deletes them
+    in the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
+class AccessEventAdmin(EvidenceAdmin):
     """Read-only: events are evidence. Nobody adds, changes or deletes them here. Filters,
     counts, summaries and exports are on the access report page."""
 
@@ -52,18 +66,9 @@ class AccessEventAdmin(admin.ModelAdmin):
         door = getattr(event, "door", None)
         return door.opened if door else None
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(DoorEvent)
-class DoorEventAdmin(admin.ModelAdmin):
+class DoorEventAdmin(EvidenceAdmin):
     """Read-only, like the access events: a door's sensor reports, its alarms and what
     operators did to it, in the same chain."""
 
@@ -79,12 +84,3 @@ class DoorEventAdmin(admin.ModelAdmin):
     list_filter = ["kind", "gate"]
     search_fields = ["gate_name", "operator_name", "detail"]
     date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -433,15 +433,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                     agreement = replace(agreement, claim=claim_wait.claim)
                 elif agreement is None and now >= claim_wait.deadline:
                     self.claim_wait = None  # no face came: decided, and recorded, as such
-                    agreement = Agreement(
-                        seen=Seen.NOTHING,
-                        person_id=None,
-                        frames=0,
-                        distance=None,
-                        margin=None,
-                        liveness=None,
-                        claim=claim_wait.claim,
-                    )
+                    agreement = Agreement.faceless(claim_wait.claim)
             # "decided" only once the kiosk heard the decision: the frame that completes an
             # agreement, and those of a pass, a turn or a PIN awaited, are still being decided.
             deciding = (
@@ -575,16 +567,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         claim = Claim(person_id, via)
         if person_id is None:
             self.claim_wait = None
-            nobody = Agreement(
-                seen=Seen.NOTHING,
-                person_id=None,
-                frames=0,
-                distance=None,
-                margin=None,
-                liveness=None,
-                claim=claim,
-            )
-            await self._decide(nobody, frame)
+            await self._decide(Agreement.faceless(claim), frame)
             return
         self.tracker.forget()  # a passage of its own starts, for this person's face
         seconds = settings.KIOSK_CLAIM_SECONDS

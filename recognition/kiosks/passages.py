@@ -115,6 +115,20 @@ class Agreement:
     pin: str | None = None
     claim: Claim | None = None  # at a gate that asks for a pass first: who it named
 
+    @classmethod
+    def faceless(cls, claim: Claim) -> Agreement:
+        """A passage decided on its pass alone: the pass named nobody, or no face followed
+        in time."""
+        return cls(
+            seen=Seen.NOTHING,
+            person_id=None,
+            frames=0,
+            distance=None,
+            margin=None,
+            liveness=None,
+            claim=claim,
+        )
+
 
 class PassageState(enum.Enum):
     IDLE = "idle"
