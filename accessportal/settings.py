@@ -542,6 +542,8 @@ CELERY_BEAT_SCHEDULE = {
     "kiosks-offline-alert": {"task": "recognition.tasks.kiosks_offline_alert", "schedule": 60.0},
     # Doors open longer than their gate allows (recognition/doors/states.py).
     "doors-held-open": {"task": "recognition.tasks.doors_held_open_check", "schedule": 5.0},
+    # Visits whose time is over: the visitor's face data deleted (people/visits.py).
+    "visits-end": {"task": "people.tasks.visits_end", "schedule": 60.0},
 }
 
 # --- Anchors of the access log ----------------------------------------------------------------

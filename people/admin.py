@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -16,7 +17,7 @@ from gates.admin import RuleInlineBase
 from gates.models import Site
 from people.consent import consent_in_force, consent_text_current
 from people.erasure import person_erase
-from people.models import Consent, ConsentText, Person, PersonGroup, PersonPin
+from people.models import Consent, ConsentText, Person, PersonGroup, PersonPin, Visit
 from people.pins import pin_errors, pin_set
 from recognition.faces.admin import FacePhotoInline, enqueue_new_photos
 from recognition.models import FacePhoto
@@ -322,3 +323,24 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     def access_timezone(self, person: Person) -> str:
         first_site = Site.objects.order_by("name").first()
         return first_site.timezone if first_site else "UTC"
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    """The list of visits; registering one and a visit's page (pass, link, end) are pages of
+    their own (``people.views``)."""
+
+    list_display = ["visitor", "company", "host_name", "starts_at", "ends_at", "ended_at"]
+    list_filter = [("ended_at", admin.EmptyFieldListFilter), "starts_at"]
+    search_fields = ["visitor__first_name", "visitor__last_name", "company", "host_name"]
+    list_select_related = ["visitor"]
+    date_hierarchy = "starts_at"
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        return redirect("people:visit-register")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
+        return redirect("people:visit", visit_id=int(object_id))
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # a visit is ended, not deleted: its record stays with the passages

@@ -152,6 +152,7 @@ class Consent(models.Model):
     class Method(models.TextChoices):
         SIGNED_FORM = "signed_form", "Signed form (kept on file)"
         ON_SCREEN = "on_screen", "Agreed on screen, an operator present"
+        VISITOR_LINK = "visitor_link", "Agreed by the visitor on their own phone (visit link)"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
     text = models.TextField(help_text="The words the person agreed to, as shown to them.")
@@ -195,3 +196,36 @@ class PersonPin(models.Model):
 
     def __str__(self) -> str:
         return f"PIN of {self.person}"
+
+
+class Visit(models.Model):
+    """A visitor's stay: who invited them and when they may pass (to the minute; the access
+    rules made with the visit name the gates). When it ends, their face photos are deleted,
+    their QR pass voided and the person switched off (``people.visits``); the record and
+    their passages stay."""
+
+    visitor = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="visit")
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    host_name = models.CharField(max_length=150, help_text="Who invited the visitor.")
+    company = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the visit ended and the face data was deleted."
+    )
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="visit_ends_after_it_starts",
+                violation_error_message="A visit must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit of {self.visitor} ({self.starts_at:%Y-%m-%d})"

@@ -38,12 +38,17 @@ def pass_code(person: Person) -> str:
     return PASS_PREFIX + signing.Signer(salt=_SALT).sign(payload)
 
 
-def pass_qr_svg(person: Person) -> str:
-    """The person's current QR pass as an SVG image (for the screen or for printing)."""
-    image = qrcode.make(pass_code(person), image_factory=qrcode.image.svg.SvgPathImage, border=2)
+def qr_svg(text: str) -> str:
+    """``text`` as a QR code, an SVG image (for the screen or for printing)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue().decode()
+
+
+def pass_qr_svg(person: Person) -> str:
+    """The person's current QR pass as an SVG image."""
+    return qr_svg(pass_code(person))
 
 
 def pass_reissue(person: Person) -> Person:

@@ -3,14 +3,17 @@ from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from accessportal.private_files import private_file_response
 from people.consent import consent_in_force, consent_withdraw
-from people.models import Person
-from people.passes import pass_qr_svg, pass_reissue
+from people.forms import VisitForm
+from people.models import Person, Visit
+from people.passes import pass_qr_svg, pass_reissue, qr_svg
 from people.subject_access import subject_access_export
+from people.visits import visit_end, visit_link_token, visit_register
 
 
 @permission_required("people.view_person", raise_exception=True)
@@ -85,3 +88,63 @@ def person_pass(request: HttpRequest, person_id: int) -> HttpResponse:
         "opts": Person._meta,
     }
     return render(request, "admin/people/person_pass.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("people.add_visit", raise_exception=True)
+def visit_register_page(request: HttpRequest) -> HttpResponse:
+    """A host (reception, a manager) registers a visitor, then gets their pass and link."""
+    form = VisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        visit = visit_register(**form.cleaned_data, host=request.user)
+        messages.success(request, f"{visit.visitor} is registered. Hand over or send the pass.")
+        return redirect("people:visit", visit_id=visit.pk)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Register a visitor",
+        "form": form,
+        "zone": timezone.get_current_timezone_name(),
+        "opts": Visit._meta,
+    }
+    return render(request, "admin/people/visit_register.html", context)
+
+
+@permission_required("people.view_visit", raise_exception=True)
+def visit_page(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """A visit: its times and gates, the visitor's QR pass, the link to enrol their face."""
+    visit = get_object_or_404(Visit.objects.select_related("visitor"), pk=visit_id)
+    link = request.build_absolute_uri(
+        reverse("recognition:visitor-selfie", args=[visit_link_token(visit)])
+    )
+    lasting = visit.ended_at is None and timezone.now() < visit.ends_at
+    may_change = request.user.has_perm("people.change_visit")
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Visit of {visit.visitor}",
+        "visit": visit,
+        "gates": [rule.gate for rule in visit.visitor.access_rules.select_related("gate__site")],
+        "face_photos": list(visit.visitor.face_photos.values_list("status", flat=True)),
+        "lasting": lasting,
+        # A pass and a link are handed out by whoever may change the visit, while it lasts.
+        "pass_svg": mark_safe(pass_qr_svg(visit.visitor)) if lasting and may_change else "",  # noqa: S308
+        "link": link if lasting and may_change else "",
+        "link_svg": mark_safe(qr_svg(link)) if lasting and may_change else "",  # noqa: S308
+        "may_end": lasting and may_change,
+        "zone": timezone.get_current_timezone_name(),
+        "opts": Visit._meta,
+    }
+    return render(request, "admin/people/visit.html", context)
+
+
+@require_http_methods(["POST"])
+@permission_required("people.change_visit", raise_exception=True)
+def visit_end_now(request: HttpRequest, visit_id: int) -> HttpResponse:
+    visit = get_object_or_404(Visit.objects.select_related("visitor"), pk=visit_id)
+    if visit.ended_at is None:
+        deleted = visit_end(visit, by=request.user)
+        messages.success(
+            request,
+            f"The visit of {visit.visitor} is over: {deleted} face photo(s) deleted, the pass "
+            "voided.",
+        )
+    return redirect("people:visit", visit_id=visit.pk)

@@ -21,7 +21,8 @@ from gates.decisions import Decision, Reason
 from gates.doors import DoorCommand, DoorResult, door_open
 from gates.models import AccessRule, Gate, GateGroup
 from gates.selectors import access_decision
-from people.models import Person
+from people.models import Person, Visit
+from people.visits import visit_window_reason
 from recognition.access_log.chain import access_event_append, door_actuation_record
 from recognition.access_log.snapshots import access_snapshot_keep
 from recognition.doors.states import door_released, gate_locked_down
@@ -72,6 +73,7 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Re
                 faces_updating=updating,
             )
             or (Decision(False, Reason.LOCKDOWN) if gate_locked_down(gate.pk) else None)
+            or visit_decision(person, at=at)
             or access_decision(person=person, gate=gate, at=at)
         )
         passback = Verdict.ALLOW
@@ -112,6 +114,19 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Re
         first_name=person.first_name if person and decision.granted else "",
         passed_back=passback is Verdict.ALERT,
     )
+
+
+VISIT_DENIALS = {"not_started": Reason.PERSON_NOT_YET_VALID, "over": Reason.PERSON_EXPIRED}
+
+
+def visit_decision(person: Person | None, *, at: dt.datetime) -> Decision | None:
+    """A visitor outside their visit's hours is denied (the rules only know its days)."""
+    visit = Visit.objects.filter(visitor=person).first() if person is not None else None
+    if visit is None:
+        return None
+    ends_at = min(visit.ends_at, visit.ended_at) if visit.ended_at else visit.ends_at
+    reason = visit_window_reason(starts_at=visit.starts_at, ends_at=ends_at, at=at)
+    return Decision(False, VISIT_DENIALS[reason]) if reason else None
 
 
 def passage_person_id(agreement: Agreement) -> int | None:
