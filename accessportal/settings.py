@@ -104,6 +104,14 @@ AUDIT_SIGNING_KEY = env_optional_str("AUDIT_SIGNING_KEY") or _generated_once(
 )
 
 
+# Kiosks' offline allow-lists (recognition/kiosks/offline.py) are signed with an ECDSA P-256
+# key made from these 32 bytes (base64): ACCESSPORTAL_KIOSK_LIST_SIGNING_KEY(_FILE), or
+# generated once into the data folder.
+KIOSK_LIST_SIGNING_KEY = env_optional_str("KIOSK_LIST_SIGNING_KEY") or _generated_once(
+    "kiosk_list_signing_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+)
+
+
 def _networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     networks = []
     for item in env_list(name, []):

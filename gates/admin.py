@@ -133,6 +133,15 @@ class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, ad
                 "open too long the held-open alarm.",
             },
         ),
+        (
+            "When the kiosk is offline",
+            {
+                "fields": ["offline_allow_list", "offline_door_url", "offline_list_hours"],
+                "description": "Off (the default), a kiosk that cannot reach the server opens "
+                "nothing. On, it gets a signed list of who may pass (their number and PIN) and "
+                "tells the door controller on its own network to open.",
+            },
+        ),
         ("Face snapshots", {"fields": ["snapshot_faces", "snapshot_retention_days"]}),
         ("Who may pass now", {"fields": ["who_may_pass_now"]}),
     ]

@@ -37,11 +37,13 @@ photo or a screen), ``turn_not_seen`` (the gate asks for a head turn and the rec
 did not turn as asked in time), ``pin_wrong``, ``pin_locked``, ``pin_not_set`` and
 ``pin_not_entered`` (the gate, or the person's "always ask for their PIN", asks for a PIN after
 the face), ``claim_unknown``, ``face_mismatch`` and ``face_not_seen`` (the gate asks for a pass
-or number first: it named nobody; the face was not the named person's; no face came in time)
+or number first: it named nobody; the face was not the named person's; no face came in time),
 ``lockdown`` (the gate's door is locked down from the status page: everyone is denied) and
-``faces_updating`` (nobody was recognised while enrolled photos are being
-enrolled again for a new recognition model: the person may be one of them). One comes after
-the rules granted: ``anti_passback`` (the same way twice through an anti-passback area,
+``faces_updating`` (nobody was recognised while enrolled photos are being enrolled again for a
+new recognition model: the person may be one of them). Offline kiosks report
+``granted_offline``, ``offline_unknown_number`` and ``offline_outside_hours`` (and
+``pin_wrong``, ``pin_locked``) once they are back (``recognition.kiosks.offline``). One comes
+after the rules granted: ``anti_passback`` (the same way twice through an anti-passback area,
 ``gates.anti_passback``).
 """
 
@@ -81,6 +83,10 @@ class Reason(enum.StrEnum):
     FACE_MISMATCH = "face_mismatch"
     FACE_NOT_SEEN = "face_not_seen"
     LOCKDOWN = "lockdown"
+    # Decided by a kiosk while the server could not be reached (recognition.kiosks.offline).
+    GRANTED_OFFLINE = "granted_offline"
+    OFFLINE_UNKNOWN_NUMBER = "offline_unknown_number"
+    OFFLINE_OUTSIDE_HOURS = "offline_outside_hours"
     ANTI_PASSBACK = "anti_passback"
 
 
@@ -111,6 +117,9 @@ REASON_TEXT: Mapping[Reason, str] = {
     Reason.FACE_MISMATCH: "Your face does not match this pass. Please ask at the desk.",
     Reason.FACE_NOT_SEEN: "No face was seen in time. Please show your pass again and look at "
     "the camera.",
+    Reason.GRANTED_OFFLINE: "Access granted (offline).",
+    Reason.OFFLINE_UNKNOWN_NUMBER: "This number is not on the offline list.",
+    Reason.OFFLINE_OUTSIDE_HOURS: "Outside your hours.",
     Reason.LOCKDOWN: "This entrance is locked down. Please follow the staff's instructions.",
     Reason.ANTI_PASSBACK: "You already passed this way. Please use the other way first, or "
     "ask at the desk.",

@@ -160,6 +160,25 @@ class Gate(models.Model):
         "the X-AccessPortal-Signature header with.",
     )
 
+    offline_allow_list = models.BooleanField(
+        "offline allow-list",
+        default=False,
+        help_text="While the server cannot be reached, let the kiosk open the door for people "
+        "who type their badge or employee number and their PIN, from a list the server signed "
+        "(valid for 'offline list hours'; people with a PIN and a number only). Off: an "
+        "offline kiosk opens nothing (fail-secure).",
+    )
+    offline_door_url = models.URLField(
+        "offline door URL",
+        blank=True,
+        help_text="For the offline allow-list: the door controller on the kiosk's own network, "
+        "which the tablet tells to open (commands signed with the kiosk's device key).",
+    )
+    offline_list_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="How long a kiosk's offline allow-list stays valid after it was last online.",
+    )
     door_sensor_secret = models.CharField(
         max_length=200,
         blank=True,
@@ -187,6 +206,11 @@ class Gate(models.Model):
                 fields=["site", "name"],
                 name="gate_name_unique_per_site",
                 violation_error_message="This site already has a gate with this name.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(offline_allow_list=False) | ~models.Q(offline_door_url=""),
+                name="gate_offline_list_has_door_url",
+                violation_error_message="An offline allow-list needs the offline door URL.",
             ),
             models.CheckConstraint(
                 condition=~models.Q(door_output="webhook")

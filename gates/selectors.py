@@ -314,3 +314,43 @@ def access_matrix(*, site: Site) -> tuple[list[Gate], list[tuple[PersonGroup, li
         if any(not c.empty for c in cells):
             rows.append((group, cells))
     return gates, rows
+
+
+def gate_open_spans(
+    *, gate: Gate, start: dt.datetime, hours: int
+) -> list[tuple[Person, list[tuple[dt.datetime, dt.datetime]]]]:
+    """Who may pass ``gate`` in the ``hours`` from ``start``, and when: each person a rule
+    names for it, with the spans (start, end) in which the decision function grants them,
+    quarter hour by quarter hour (the offline allow-list's "when"). People never granted in
+    that time are left out."""
+    gate = Gate.objects.select_related("site").prefetch_related("groups").get(pk=gate.pk)
+    rules = list(_rules_for_gate(gate))
+    gate_fact = gate_facts(gate)
+    step = dt.timedelta(minutes=SLOT_MINUTES)
+    first = start.replace(second=0, microsecond=0)
+    first -= dt.timedelta(minutes=first.minute % SLOT_MINUTES)
+    slots = [first + step * n for n in range(hours * 60 // SLOT_MINUTES + 1)]
+    # Rule facts hold the holidays around an instant: one set per day.
+    facts_by_day: dict[dt.date, list[RuleFacts]] = {}
+    for at in slots:
+        if at.date() not in facts_by_day:
+            facts_by_day[at.date()] = rule_facts(rules, at=at)
+    people = (
+        Person.objects.filter(Q(access_rules__in=rules) | Q(groups__access_rules__in=rules))
+        .distinct()
+        .prefetch_related("groups")
+    )
+    found = []
+    for person in people:
+        fact = person_facts(person)
+        spans: list[tuple[dt.datetime, dt.datetime]] = []
+        for at in slots:
+            if not decide(fact, gate_fact, facts_by_day[at.date()], at).granted:
+                continue
+            if spans and spans[-1][1] == at:
+                spans[-1] = (spans[-1][0], at + step)
+            else:
+                spans.append((at, at + step))
+        if spans:
+            found.append((person, spans))
+    return found

@@ -29,8 +29,16 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
         "last_seen_at",
         "revoked_at",
         "credential_misused_at",
+        "device_key",
     ]
-    readonly_fields = ["status", "paired_at", "last_seen_at", "revoked_at", "credential_misused_at"]
+    readonly_fields = [
+        "status",
+        "paired_at",
+        "last_seen_at",
+        "revoked_at",
+        "credential_misused_at",
+        "device_key",
+    ]
     actions = ["new_pairing_link", "revoke"]
 
     @admin.display(description="status")

@@ -30,6 +30,10 @@ messages, and ``{"type": "heartbeat"}`` as text now and then. The server sends J
   "message": text, "advice": text, "name": first name, "event": id,
   "door": "opened"|"failed"|null}`` once per passage (``advice``: the site's next step for
   someone not recognised, else empty)
+- ``{"type": "offline_list", "list": text, "signature": s}`` after the hello, at a gate with an
+  offline allow-list (``recognition.kiosks.offline``); the kiosk sends what it decided while
+  offline as ``{"type": "offline_events", "events": [...]}`` (at most 10 a message) and hears
+  ``{"type": "offline_events", "recorded": [ids]}``;
 - ``{"type": "error", "code": ..., "message": ...}`` for a message that was refused.
 
 The newest frame wins: while one frame is analysed, a newer one replaces any waiting frame
@@ -76,6 +80,7 @@ from recognition.kiosks.liveness import (
     TurnOutcome,
     turn_challenge_start,
 )
+from recognition.kiosks.offline import offline_events_record, offline_list_for
 from recognition.kiosks.pairing import (
     KioskFacts,
     KioskState,
@@ -271,6 +276,8 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         )
         if not ready:  # the process is still loading its engine: say when it can decide
             self.announcing = asyncio.create_task(self._announce_ready())
+        if checked.offline_allow_list:
+            await self._send_offline_list()
 
     async def disconnect(self, code: int) -> None:
         if self.kiosk is None:
@@ -335,6 +342,9 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
             return
         if message is not None and message.get("type") == MessageType.CLAIM:
             await self._receive_claim(message.get("credential"))
+            return
+        if message is not None and message.get("type") == MessageType.OFFLINE_EVENTS:
+            await self._receive_offline_events(message.get("events"))
             return
         if message is None or message.get("type") != MessageType.HEARTBEAT:
             await self._error(
@@ -516,6 +526,33 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
             "This passage could not be recorded, so the door stays shut. Please step up again.",
             frame=frame,
         )
+
+    # --- Offline: the allow-list out, what was decided offline in -----------------------------
+
+    async def _send_offline_list(self) -> None:
+        try:
+            signed = await self._database(
+                "making the offline list", offline_list_for, kiosk_id=self.accepted.id
+            )
+        except DatabaseError:
+            return  # the kiosk keeps the list it has; the next connection sends a new one
+        if signed is not None:
+            await self._send_json({"type": MessageType.OFFLINE_LIST, **signed})
+
+    async def _receive_offline_events(self, events: object) -> None:
+        if not isinstance(events, list) or not 0 < len(events) <= 10:
+            await self._error("bad_message", "Send 1 to 10 offline events a message.")
+            return
+        try:
+            recorded = await self._database(
+                "recording offline events",
+                offline_events_record,
+                kiosk_id=self.accepted.id,
+                events=events,
+            )
+        except DatabaseError:
+            return  # not acknowledged: the kiosk sends them again
+        await self._send_json({"type": MessageType.OFFLINE_EVENTS, "recorded": recorded})
 
     # --- A pass or number first, then the face (1:1) -------------------------------------------
 

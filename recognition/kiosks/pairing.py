@@ -186,6 +186,7 @@ class KioskFacts:
     liveness_turn: bool
     asks_pin: bool  # the gate asks everyone it recognises for their PIN
     claim_first: bool  # a pass or number names the person first; the face is checked 1:1
+    offline_allow_list: bool  # the kiosk gets a signed list to let people in while offline
     snapshot_faces: bool
     unrecognised_advice: str  # the site's next step for someone not recognised
     device_key: str  # the public half the device proves on connecting
@@ -215,6 +216,7 @@ def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
         liveness_turn=kiosk.gate.liveness_turn,
         asks_pin=kiosk.gate.verification == Gate.Verification.FACE_AND_PIN,
         claim_first=kiosk.gate.verification == Gate.Verification.CLAIM_THEN_FACE,
+        offline_allow_list=kiosk.gate.offline_allow_list,
         unrecognised_advice=kiosk.gate.site.unrecognised_advice,
         snapshot_faces=kiosk.gate.snapshot_faces,
         device_key=kiosk.device_key,

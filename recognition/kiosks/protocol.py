@@ -46,6 +46,8 @@ class MessageType(enum.StrEnum):
     CLAIM = "claim"  # the kiosk's: a number typed or badged, at a gate asking for a pass first
     CLAIMED = "claimed"  # the server's: a pass or number named someone; now their face
     DECISION = "decision"
+    OFFLINE_LIST = "offline_list"  # the server's: the signed allow-list for when it is away
+    OFFLINE_EVENTS = "offline_events"  # both ways: what was decided offline, and its receipt
     REFUSED = "refused"
     ERROR = "error"
     HEARTBEAT = "heartbeat"  # both ways: the kiosk's beat, and the server's answer

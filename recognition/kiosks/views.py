@@ -1,5 +1,7 @@
 """The pages a kiosk tablet opens: the one-time pairing link, then the kiosk page itself."""
 
+import urllib.parse
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,6 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accessportal import security_headers
+from gates.models import Gate
+from recognition.kiosks.offline import list_public_key
 from recognition.kiosks.pairing import (
     NoDeviceKey,
     PairingError,
@@ -70,8 +74,15 @@ def kiosk_page(request: HttpRequest) -> HttpResponse:
         "maxSide": settings.KIOSK_FRAME_MAX_SIDE,
         "resultSeconds": settings.KIOSK_RESULT_SECONDS,
         "heartbeatSeconds": settings.KIOSK_HEARTBEAT_SECONDS,
+        "offlineListKey": list_public_key(),
         **page_protocol(),
     }
     response = render(request, "kiosk/kiosk.html", {"kiosk": checked, "config": config})
     response.headers[security_headers.HEADER] = security_headers.PERMISSIONS_POLICY_KIOSK
+    door_url = Gate.objects.filter(pk=checked.gate_id, offline_allow_list=True).values_list(
+        "offline_door_url", flat=True
+    )
+    if door_url and door_url[0]:  # offline, the page talks to the door controller itself
+        parts = urllib.parse.urlsplit(door_url[0])
+        response._csp_update = {"connect-src": [f"{parts.scheme}://{parts.netloc}"]}  # type: ignore[attr-defined]
     return response

@@ -106,6 +106,14 @@ class AccessEvent(AppendOnlyModel):
         max_length=80, blank=True, help_text="The recognition model and distance metric."
     )
     frames = models.PositiveSmallIntegerField(help_text="Frames that agreed on the decision.")
+    offline_id = models.CharField(
+        max_length=40,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="Decided by an offline kiosk: its own id for the passage (sent once it was "
+        "back online, recorded once).",
+    )
     snapshot_sha256 = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the face snapshot, when one was kept."
     )

@@ -2,7 +2,8 @@
 // in this browser when it pairs, the private half not extractable, kept in IndexedDB. The
 // server checks a signature with it on every connection, so a copied cookie alone opens
 // nothing. window.kioskDeviceKey: create() -> public key (base64 SPKI), sign(challenge) ->
-// base64 raw r||s, or null when this browser holds no key.
+// base64 raw r||s, or null when this browser holds no key; signText(context, text) the same
+// for other messages (an offline door command).
 (function () {
   "use strict";
   const DATABASE = "accessportal-kiosk";
@@ -45,13 +46,16 @@
     return base64(await crypto.subtle.exportKey("spki", pair.publicKey));
   }
 
-  async function sign(challenge) {
+  // Sign ``text`` under a context (what it is: a proof, an offline door command).
+  async function signText(context, text) {
     if (!window.indexedDB || !window.crypto || !crypto.subtle) return null;
     const key = await stored("readonly", (store) => store.get(NAME));
     if (!key) return null;
-    const message = new TextEncoder().encode(PROOF_CONTEXT + challenge);
+    const message = new TextEncoder().encode(context + text);
     return base64(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key, message));
   }
 
-  window.kioskDeviceKey = { create, sign };
+  const sign = (challenge) => signText(PROOF_CONTEXT, challenge);
+
+  window.kioskDeviceKey = { create, sign, signText };
 })();

@@ -2,7 +2,10 @@
 // No build step: plain browser JavaScript. The <html> element carries data-state (idle,
 // starting, detecting, claimed, turn, pin, guidance, granted, denied, offline, error) and, after a
 // decision, data-reason. At a gate that asks for a pass first, the idle page offers the keypad
-// for a badge or employee number (a badge reader types into it like a keyboard).
+// for a badge or employee number (a badge reader types into it like a keyboard). While the
+// server cannot be reached, nothing opens (fail-secure), unless the gate sent a signed offline
+// allow-list: then a number and a PIN open the door through its controller on this network,
+// and each decision is kept here until the server has it (recognition/kiosks/offline.py).
 (function () {
   "use strict";
 
@@ -44,13 +47,16 @@
   let lastResult = null; // the decision of the person in front of the camera, while they stay
   let typed = ""; // the digits typed on the keypad, sent once with OK
   let claimGate = false; // the gate asks for a pass or number first (the server's hello)
+  let offlineList = null; // the verified offline allow-list, while it is valid
+  let offlineNumber = null; // offline: the number typed, while its PIN is asked
   let lastFrameState = "idle"; // the passage's state in the server's latest frame answer
 
   function show(state, heading, text, reason) {
     root.dataset.state = state;
     delete root.dataset.direction;
     // The keypad: for a PIN asked for, or for a number at a pass-first gate's idle page.
-    const keypadFor = state === "pin" ? "pin" : state === "idle" && claimGate ? "claim" : null;
+    let keypadFor = state === "pin" ? "pin" : state === "idle" && claimGate ? "claim" : null;
+    if (state === "offline" && offlineList) keypadFor = offlineNumber ? "pin" : "claim";
     if (keypadFor !== keypad.dataset.for) {
       typed = "";
       typedShow();
@@ -154,15 +160,27 @@
     };
   }
 
+  function showOffline(countdown) {
+    if (performance.now() < resultUntil) return; // an offline result is still shown
+    if (!offlineList || Date.parse(offlineList.expires_at) <= Date.now()) {
+      offlineList = null;
+      show("offline", "Offline", countdown);
+    } else if (offlineNumber) {
+      show("offline", "Your PIN", "Offline: please enter your PIN.");
+    } else {
+      show("offline", "Offline", "Type your badge or employee number, then OK.");
+    }
+  }
+
   function reconnectLater() {
     const { maxSeconds, jitter } = config.reconnect;
     const delay = Math.min(retryDelay, maxSeconds);
     retryDelay = Math.min(retryDelay * 2, maxSeconds);
     let left = Math.ceil(delay * (1 - jitter + Math.random() * 2 * jitter));
     const tick = () => {
-      show("offline", "Offline", "Reconnecting in " + left + " s…");
+      showOffline("Reconnecting in " + left + " s…");
       if (left-- <= 0) {
-        show("offline", "Offline", "Reconnecting…");
+        showOffline("Reconnecting…");
         connect();
       } else {
         retryTimer = setTimeout(tick, 1000);
@@ -196,6 +214,8 @@
       proven = true;
       engineReady = message.ready;
       claimGate = Boolean(message.claim);
+      offlineNumber = null;
+      sendOfflineEvents(); // what was decided while the server was away
       if (claimGate) root.dataset.claim = "";
       else delete root.dataset.claim;
       if (!engineReady) {
@@ -237,6 +257,10 @@
       show("turn", left ? "\u2190 Turn left" : "Turn right \u2192", message.message);
       root.dataset.direction = message.direction;
       holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
+    } else if (message.type === TYPE.OFFLINE_LIST) {
+      keepOfflineList(message);
+    } else if (message.type === TYPE.OFFLINE_EVENTS) {
+      offlineEventsRecorded(message.recorded);
     } else if (message.type === TYPE.CLAIMED) {
       // A pass or number named someone: now their face, compared with theirs alone.
       show("claimed", "Look at the camera", message.message);
@@ -273,6 +297,10 @@
   });
   keypad.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (root.dataset.state === "offline") {
+      offlineKey();
+      return;
+    }
     if (!socket || socket.readyState !== WebSocket.OPEN) return;
     if (keypad.dataset.for === "pin" && typed.length >= 4) {
       socket.send(JSON.stringify({ type: TYPE.PIN, pin: typed }));
@@ -290,6 +318,155 @@
     else if (event.key === "Backspace") pressKey("back");
     else if (event.key === "Enter") keypad.requestSubmit();
   });
+
+  // --- Offline: a signed allow-list, a number and a PIN, the door on this network ------------
+
+  const LIST_KEY = "accessportal.offlineList";
+  const EVENTS_KEY = "accessportal.offlineEvents";
+  const LIST_CONTEXT = "accessportal offline list\n";
+  const DOOR_CONTEXT = "accessportal offline door\n";
+  const encoder = new TextEncoder();
+  const bytes = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  const failures = {}; // number -> { count, lockedUntil }, for PINs typed offline
+
+  async function verifiedList(signed) {
+    if (!window.crypto || !crypto.subtle || !config.offlineListKey) return null;
+    const key = await crypto.subtle.importKey(
+      "spki", bytes(config.offlineListKey), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]
+    );
+    const genuine = await crypto.subtle.verify(
+      { name: "ECDSA", hash: "SHA-256" }, key, bytes(signed.signature), encoder.encode(LIST_CONTEXT + signed.list)
+    );
+    if (!genuine) return null;
+    const list = JSON.parse(signed.list);
+    return Date.parse(list.expires_at) > Date.now() ? list : null;
+  }
+
+  async function keepOfflineList(signed) {
+    try {
+      const list = await verifiedList(signed);
+      if (!list) return;
+      localStorage.setItem(LIST_KEY, JSON.stringify({ list: signed.list, signature: signed.signature }));
+      offlineList = list;
+    } catch (error) {
+      console.warn("kiosk: offline list:", error);
+    }
+  }
+
+  async function loadOfflineList() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(LIST_KEY) || "null");
+      offlineList = stored ? await verifiedList(stored) : null;
+    } catch (error) {
+      offlineList = null;
+    }
+  }
+
+  // A PIN against its hash as Django keeps it: pbkdf2_sha256$iterations$salt$base64.
+  async function pinMatches(pin, hashed) {
+    const [algorithm, iterations, salt, expected] = (hashed || "").split("$");
+    if (algorithm !== "pbkdf2_sha256" || !expected) return false;
+    const key = await crypto.subtle.importKey("raw", encoder.encode(pin), "PBKDF2", false, ["deriveBits"]);
+    const bits = await crypto.subtle.deriveBits(
+      { name: "PBKDF2", hash: "SHA-256", salt: encoder.encode(salt), iterations: Number(iterations) }, key, 256
+    );
+    return btoa(String.fromCharCode(...new Uint8Array(bits))) === expected;
+  }
+
+  async function openDoorOffline(entry) {
+    const command = JSON.stringify({
+      action: "open", gate: offlineList.gate, kiosk: offlineList.kiosk, person: entry.person,
+      at: new Date().toISOString(), nonce: crypto.randomUUID(),
+    });
+    try {
+      const signature = await window.kioskDeviceKey.signText(DOOR_CONTEXT, command);
+      const answer = await fetch(offlineList.door_url, {
+        method: "POST", body: command, signal: AbortSignal.timeout(3000),
+        headers: { "Content-Type": "application/json", "X-AccessPortal-Device-Signature": signature || "" },
+      });
+      return answer.ok;
+    } catch (error) {
+      console.warn("kiosk: offline door:", error);
+      return false;
+    }
+  }
+
+  async function offlineDecide(number, pin) {
+    const entry = offlineList.people.find((person) => person.number === number);
+    const now = Date.now();
+    const failed = failures[number] || { count: 0, lockedUntil: 0 };
+    let outcome;
+    let duress = false;
+    if (!entry) {
+      outcome = "unknown_number";
+    } else if (failed.lockedUntil > now) {
+      outcome = "pin_locked";
+    } else if (await pinMatches(pin, entry.pin) || (duress = await pinMatches(pin, entry.duress))) {
+      delete failures[number];
+      const inHours = entry.spans.some(([from, to]) => Date.parse(from) <= now && now < Date.parse(to));
+      outcome = inHours ? "granted" : "outside_hours";
+    } else {
+      failed.count += 1;
+      outcome = "pin_wrong";
+      if (failed.count >= offlineList.pin_max_tries) {
+        failed.count = 0;
+        failed.lockedUntil = now + offlineList.pin_lock_minutes * 60000;
+        outcome = "pin_locked";
+      }
+      failures[number] = failed;
+    }
+    const door = outcome === "granted" ? ((await openDoorOffline(entry)) ? "opened" : "failed") : null;
+    const events = JSON.parse(localStorage.getItem(EVENTS_KEY) || "[]");
+    events.push({
+      id: crypto.randomUUID(), at: new Date(now).toISOString(), outcome,
+      person: entry ? entry.person : null, door, duress,
+    });
+    localStorage.setItem(EVENTS_KEY, JSON.stringify(events));
+    const texts = {
+      granted: door === "opened" ? "Please go ahead." : "The door did not open. Please contact the security desk.",
+      unknown_number: "This number is not on the offline list.",
+      pin_wrong: "Wrong PIN.",
+      pin_locked: "Too many wrong PINs: try again later, or ask at the desk.",
+      outside_hours: "Outside your hours.",
+    };
+    const granted = outcome === "granted";
+    const heading = granted ? "Welcome, " + entry.name : "Access denied";
+    show(granted ? "granted" : "denied", heading, texts[outcome] + " (Offline.)", "offline_" + outcome);
+    holdFor(config.resultSeconds * 1000, () => showOffline("Reconnecting…"));
+  }
+
+  // OK on the offline keypad: the number, then its PIN.
+  function offlineKey() {
+    if (!offlineList) return;
+    if (!offlineNumber) {
+      if (!typed) return;
+      offlineNumber = typed;
+      showOffline("");
+      return;
+    }
+    if (typed.length < 4) return;
+    const number = offlineNumber;
+    const pin = typed;
+    offlineNumber = null;
+    show("offline", "Checking…", "");
+    holdFor(10000, () => showOffline("Reconnecting…"));
+    offlineDecide(number, pin);
+  }
+
+  // Back online: what was decided offline goes to the server, ten at a time, until it has all.
+  function sendOfflineEvents() {
+    const events = JSON.parse(localStorage.getItem(EVENTS_KEY) || "[]");
+    if (events.length && socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: TYPE.OFFLINE_EVENTS, events: events.slice(0, 10) }));
+    }
+  }
+
+  function offlineEventsRecorded(recorded) {
+    const done = new Set(recorded || []);
+    const events = JSON.parse(localStorage.getItem(EVENTS_KEY) || "[]");
+    localStorage.setItem(EVENTS_KEY, JSON.stringify(events.filter((event) => !done.has(event.id))));
+    if (done.size) sendOfflineEvents();
+  }
 
   function sceneMoved() {
     const context = probeCanvas.getContext("2d", { willReadFrequently: true });
@@ -362,5 +539,5 @@
     }, config.heartbeatSeconds * 1000);
   }
 
-  startCamera();
+  loadOfflineList().finally(startCamera);
 })();

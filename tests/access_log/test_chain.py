@@ -101,8 +101,8 @@ def test_an_event_inserted_in_the_middle_is_caught(events):
     raw(
         "INSERT INTO recognition_accessevent (sequence, entry_hash, occurred_at, kiosk_name, "
         "gate_name, site_name, person_name, granted, reason, rule_name, model_name, frames, "
-        "snapshot_sha256) VALUES (3, %s, %s, 'Tablet', 'Main', '', 'Mallory', %s, 'granted', "
-        "'', '', 2, '')",
+        "snapshot_sha256, offline_id) VALUES (3, %s, %s, 'Tablet', 'Main', '', 'Mallory', %s, "
+        "'granted', '', '', 2, '', '')",
         events[2].entry_hash,
         events[2].occurred_at,
         True,
@@ -116,8 +116,8 @@ def test_an_event_appended_behind_the_applications_back_is_caught(events):
     raw(
         "INSERT INTO recognition_accessevent (sequence, entry_hash, occurred_at, kiosk_name, "
         "gate_name, site_name, person_name, granted, reason, rule_name, model_name, frames, "
-        "snapshot_sha256) VALUES (7, %s, %s, 'Tablet', 'Main', '', 'Mallory', %s, 'granted', "
-        "'', '', 2, '')",
+        "snapshot_sha256, offline_id) VALUES (7, %s, %s, 'Tablet', 'Main', '', 'Mallory', %s, "
+        "'granted', '', '', 2, '', '')",
         "f" * 64,
         events[-1].occurred_at,
         True,
