@@ -326,7 +326,11 @@ OTP_TOTP_ISSUER = env_str("SECOND_FACTOR_ISSUER", "AccessPortal")
 OTP_TOTP_THROTTLE_FACTOR = 1  # wrong codes slow the next try (1 s, 2 s, 4 s, ...)
 
 # --- Internationalisation -------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The product speaks English and Simplified Chinese (locale/): the operators' pages in
+# LANGUAGE_CODE, each site's kiosks in the site's own language (Site.language).
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "en", tuple(code for code, _ in LANGUAGES))
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -54,6 +54,9 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from gates.local_time import local_wall_time as local_wall_time  # decide() reads wall time
 
 
@@ -90,39 +93,45 @@ class Reason(enum.StrEnum):
     ANTI_PASSBACK = "anti_passback"
 
 
-REASON_TEXT: Mapping[Reason, str] = {
-    Reason.GRANTED: "Access granted.",
-    Reason.GATE_DISABLED: "This entrance is closed.",
-    Reason.UNKNOWN_FACE: "Not recognised.",
-    Reason.PERSON_INACTIVE: "Your access is suspended.",
-    Reason.PERSON_NOT_YET_VALID: "Your access has not started yet.",
-    Reason.PERSON_EXPIRED: "Your access has expired.",
-    Reason.EXPLICIT_DENY: "You may not pass this entrance.",
-    Reason.NO_RULE: "You have no access to this entrance.",
-    Reason.RULE_NOT_YET_VALID: "Your access to this entrance has not started yet.",
-    Reason.RULE_EXPIRED: "Your access to this entrance has expired.",
-    Reason.HOLIDAY_CLOSED: "Closed today for a holiday.",
-    Reason.OUTSIDE_SCHEDULE: "Outside your schedule.",
-    Reason.SEVERAL_FACES: "Please step up one at a time.",
-    Reason.SPOOF_SUSPECTED: "Not recognised as a live person. Please look at the camera.",
-    Reason.FACES_UPDATING: "Face recognition is being updated. Please try again in a minute "
-    "or ask at the desk.",
-    Reason.TURN_NOT_SEEN: "The head turn was not seen. Please step back and try again.",
-    Reason.PIN_WRONG: "Wrong PIN.",
-    Reason.PIN_LOCKED: "Too many wrong PINs: your PIN is locked for a while. Please ask at "
-    "the desk.",
-    Reason.PIN_NOT_SET: "This entrance needs a PIN and you have none. Please ask at the desk.",
-    Reason.PIN_NOT_ENTERED: "No PIN was entered. Please step back and try again.",
-    Reason.CLAIM_UNKNOWN: "This pass or number is not known. Please try again or ask at the desk.",
-    Reason.FACE_MISMATCH: "Your face does not match this pass. Please ask at the desk.",
-    Reason.FACE_NOT_SEEN: "No face was seen in time. Please show your pass again and look at "
-    "the camera.",
-    Reason.GRANTED_OFFLINE: "Access granted (offline).",
-    Reason.OFFLINE_UNKNOWN_NUMBER: "This number is not on the offline list.",
-    Reason.OFFLINE_OUTSIDE_HOURS: "Outside your hours.",
-    Reason.LOCKDOWN: "This entrance is locked down. Please follow the staff's instructions.",
-    Reason.ANTI_PASSBACK: "You already passed this way. Please use the other way first, or "
-    "ask at the desk.",
+REASON_TEXT: Mapping[Reason, Promise] = {
+    Reason.GRANTED: _("Access granted."),
+    Reason.GATE_DISABLED: _("This entrance is closed."),
+    Reason.UNKNOWN_FACE: _("Not recognised."),
+    Reason.PERSON_INACTIVE: _("Your access is suspended."),
+    Reason.PERSON_NOT_YET_VALID: _("Your access has not started yet."),
+    Reason.PERSON_EXPIRED: _("Your access has expired."),
+    Reason.EXPLICIT_DENY: _("You may not pass this entrance."),
+    Reason.NO_RULE: _("You have no access to this entrance."),
+    Reason.RULE_NOT_YET_VALID: _("Your access to this entrance has not started yet."),
+    Reason.RULE_EXPIRED: _("Your access to this entrance has expired."),
+    Reason.HOLIDAY_CLOSED: _("Closed today for a holiday."),
+    Reason.OUTSIDE_SCHEDULE: _("Outside your schedule."),
+    Reason.SEVERAL_FACES: _("Please step up one at a time."),
+    Reason.SPOOF_SUSPECTED: _("Not recognised as a live person. Please look at the camera."),
+    Reason.FACES_UPDATING: _(
+        "Face recognition is being updated. Please try again in a minute or ask at the desk."
+    ),
+    Reason.TURN_NOT_SEEN: _("The head turn was not seen. Please step back and try again."),
+    Reason.PIN_WRONG: _("Wrong PIN."),
+    Reason.PIN_LOCKED: _(
+        "Too many wrong PINs: your PIN is locked for a while. Please ask at the desk."
+    ),
+    Reason.PIN_NOT_SET: _("This entrance needs a PIN and you have none. Please ask at the desk."),
+    Reason.PIN_NOT_ENTERED: _("No PIN was entered. Please step back and try again."),
+    Reason.CLAIM_UNKNOWN: _(
+        "This pass or number is not known. Please try again or ask at the desk."
+    ),
+    Reason.FACE_MISMATCH: _("Your face does not match this pass. Please ask at the desk."),
+    Reason.FACE_NOT_SEEN: _(
+        "No face was seen in time. Please show your pass again and look at the camera."
+    ),
+    Reason.GRANTED_OFFLINE: _("Access granted (offline)."),
+    Reason.OFFLINE_UNKNOWN_NUMBER: _("This number is not on the offline list."),
+    Reason.OFFLINE_OUTSIDE_HOURS: _("Outside your hours."),
+    Reason.LOCKDOWN: _("This entrance is locked down. Please follow the staff's instructions."),
+    Reason.ANTI_PASSBACK: _(
+        "You already passed this way. Please use the other way first, or ask at the desk."
+    ),
 }
 
 PRE_DECISION_REASONS = frozenset(
@@ -250,7 +259,8 @@ class Decision:
 
     @property
     def message(self) -> str:
-        return REASON_TEXT[self.reason]
+        """Worded for the person at the door, in the active language."""
+        return str(REASON_TEXT[self.reason])
 
 
 def _within(day: dt.date, first: dt.date | None, last: dt.date | None) -> bool:

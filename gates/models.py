@@ -39,6 +39,17 @@ class Site(models.Model):
         help_text="Days the access events of this site's gates are kept; empty keeps them. "
         "Pruned events leave their place in the hash chain, under a signed anchor.",
     )
+
+    class Language(models.TextChoices):  # the product's languages (settings.LANGUAGES)
+        ENGLISH = "en", "English"
+        CHINESE = "zh-hans", "简体中文 (Simplified Chinese)"
+
+    language = models.CharField(
+        max_length=10,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="What this site's kiosks speak. People's names are shown as typed.",
+    )
     unrecognised_advice = models.CharField(
         "next step for someone not recognised",
         max_length=200,

@@ -23,7 +23,13 @@ def test_a_change_in_the_admin_records_who_and_the_values_before_and_after(clien
     client.force_login(manager)
     response = client.post(
         reverse("admin:gates_site_change", args=[site.pk]),
-        {"name": "North campus", "slug": site.slug, "timezone": "Europe/Berlin", "address": ""},
+        {
+            "name": "North campus",
+            "slug": site.slug,
+            "timezone": "Europe/Berlin",
+            "address": "",
+            "language": "en",
+        },
     )
     assert response.status_code == 302
     change = entries_for(site)[-1]

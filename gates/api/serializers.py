@@ -31,6 +31,7 @@ class SiteSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "timezone",
             "address",
             "access_log_retention_days",
+            "language",
             "unrecognised_advice",
         ]
 

@@ -56,6 +56,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accessportal.security_alerts import security_alert
 from accessportal.socket_guards import IntegerCloseCodes
@@ -376,7 +379,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                     {
                         "type": MessageType.READY,
                         "ok": False,
-                        "message": "Face recognition is not available. Please ask at the desk.",
+                        "message": _("Face recognition is not available. Please ask at the desk."),
                     }
                 )
                 return
@@ -614,7 +617,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                 "type": MessageType.CLAIMED,
                 "frame": frame,
                 "seconds": seconds,
-                "message": "Please look at the camera.",
+                "message": _("Please look at the camera."),
             }
         )
 
@@ -629,7 +632,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
             gate_asks=self.accepted.asks_pin,
         )
 
-    async def _ask_pin(self, agreement: Agreement, frame: int, *, message: str = "") -> None:
+    async def _ask_pin(self, agreement: Agreement, frame: int) -> None:
         seconds = settings.KIOSK_PIN_SECONDS
         self.pin_wait = PinWait(agreement, frame, deadline=self.clock() + seconds)
         await self._send_json(
@@ -637,7 +640,7 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
                 "type": MessageType.PIN,
                 "frame": frame,
                 "seconds": seconds,
-                "message": message or "Please enter your PIN.",
+                "message": _("Please enter your PIN."),
             }
         )
 
@@ -669,13 +672,18 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         if outcome is PinCheck.WRONG:
             wait.wrong += 1
             left = await database_sync_to_async(pin_tries_left)(person_id)
-            tries = f"{left} {'try' if left == 1 else 'tries'} left"
+            with translation.override(self.accepted.language):
+                wrong = ngettext(
+                    "Wrong PIN ({left} try left). Please enter your PIN.",
+                    "Wrong PIN ({left} tries left). Please enter your PIN.",
+                    left,
+                ).format(left=left)
             await self._send_json(
                 {
                     "type": MessageType.PIN,
                     "frame": wait.frame,
                     "seconds": max(0.0, wait.deadline - self.clock()),
-                    "message": f"Wrong PIN ({tries}). Please enter your PIN.",
+                    "message": wrong,
                 }
             )
             return
@@ -815,8 +823,12 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
     # --- Sending ------------------------------------------------------------------------------
 
     async def _send_json(self, message: dict) -> None:
+        """Send ``message``; its words (lazy translations) in the site's language."""
         if not self.closed:
-            await self.send(text_data=json.dumps(message))
+            language = self.kiosk.language if self.kiosk else settings.LANGUAGE_CODE
+            with translation.override(language):
+                text = json.dumps(message, default=str)
+            await self.send(text_data=text)
 
     async def _error(self, code: str, message: str, **extra) -> None:
         await self._send_json(
@@ -824,10 +836,13 @@ class KioskConsumer(IntegerCloseCodes, AsyncWebsocketConsumer):
         )
 
     async def _refuse(self, refusal: Refusal) -> None:
+        facts = self.kiosk or self.claimed
+        with translation.override(facts.language if facts else settings.LANGUAGE_CODE):
+            message = refusal.message
         await self._send_json(
-            {"type": MessageType.REFUSED, "code": refusal.name.lower(), "message": refusal.message}
+            {"type": MessageType.REFUSED, "code": refusal.name.lower(), "message": message}
         )
-        await self._close(refusal.code, refusal.message)
+        await self._close(refusal.code, message)
 
     async def _close(self, code: int, reason: str) -> None:
         if not self.closed:

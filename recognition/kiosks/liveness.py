@@ -20,6 +20,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
+from django.utils.translation import gettext_lazy as _
+
 from recognition.kiosks.passages import Agreement, Seen, Sighting
 
 
@@ -95,6 +97,6 @@ def turn_challenge_start(
 
 
 TURN_TEXT = {
-    TurnDirection.LEFT: "Please turn your head slowly to your left.",
-    TurnDirection.RIGHT: "Please turn your head slowly to your right.",
+    TurnDirection.LEFT: _("Please turn your head slowly to your left."),
+    TurnDirection.RIGHT: _("Please turn your head slowly to your right."),
 }

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from gates.models import Gate
 from recognition.kiosks.device_keys import DeviceKeyError, device_key_parse
@@ -157,12 +158,20 @@ def _close_connection(kiosk_id: int) -> None:
 class Refusal(enum.Enum):
     """Why a device may not stream frames, with its WebSocket close code."""
 
-    NOT_PAIRED = (CloseCode.NOT_PAIRED, "This device is not paired as a kiosk.")
-    REVOKED = (CloseCode.REVOKED, "This kiosk has been revoked. Ask a manager to pair it again.")
-    NO_GATE = (CloseCode.NO_GATE, "This kiosk has no gate. Ask a manager to assign one.")
+    NOT_PAIRED = (CloseCode.NOT_PAIRED, gettext_noop("This device is not paired as a kiosk."))
+    REVOKED = (
+        CloseCode.REVOKED,
+        gettext_noop("This kiosk has been revoked. Ask a manager to pair it again."),
+    )
+    NO_GATE = (
+        CloseCode.NO_GATE,
+        gettext_noop("This kiosk has no gate. Ask a manager to assign one."),
+    )
     DEVICE_UNVERIFIED = (
         CloseCode.DEVICE_UNVERIFIED,
-        "This device could not prove it is the paired kiosk. Ask a manager to pair it again.",
+        gettext_noop(
+            "This device could not prove it is the paired kiosk. Ask a manager to pair it again."
+        ),
     )
 
     @property
@@ -171,7 +180,8 @@ class Refusal(enum.Enum):
 
     @property
     def message(self) -> str:
-        return self.value[1]
+        """In the active language (the site's, on its kiosks)."""
+        return gettext(self.value[1])
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,7 @@ class KioskFacts:
     asks_pin: bool  # the gate asks everyone it recognises for their PIN
     claim_first: bool  # a pass or number names the person first; the face is checked 1:1
     offline_allow_list: bool  # the kiosk gets a signed list to let people in while offline
+    language: str  # what the site's kiosks speak
     snapshot_faces: bool
     unrecognised_advice: str  # the site's next step for someone not recognised
     device_key: str  # the public half the device proves on connecting
@@ -217,6 +228,7 @@ def kiosk_check(credential: str | None) -> KioskFacts | Refusal:
         asks_pin=kiosk.gate.verification == Gate.Verification.FACE_AND_PIN,
         claim_first=kiosk.gate.verification == Gate.Verification.CLAIM_THEN_FACE,
         offline_allow_list=kiosk.gate.offline_allow_list,
+        language=kiosk.gate.site.language,
         unrecognised_advice=kiosk.gate.site.unrecognised_advice,
         snapshot_faces=kiosk.gate.snapshot_faces,
         device_key=kiosk.device_key,

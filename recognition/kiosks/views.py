@@ -5,12 +5,14 @@ import urllib.parse
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accessportal import security_headers
 from gates.models import Gate
 from recognition.kiosks.offline import list_public_key
+from recognition.kiosks.page_texts import kiosk_page_texts
 from recognition.kiosks.pairing import (
     NoDeviceKey,
     PairingError,
@@ -75,9 +77,11 @@ def kiosk_page(request: HttpRequest) -> HttpResponse:
         "resultSeconds": settings.KIOSK_RESULT_SECONDS,
         "heartbeatSeconds": settings.KIOSK_HEARTBEAT_SECONDS,
         "offlineListKey": list_public_key(),
+        "texts": kiosk_page_texts(checked.language),
         **page_protocol(),
     }
-    response = render(request, "kiosk/kiosk.html", {"kiosk": checked, "config": config})
+    with translation.override(checked.language):
+        response = render(request, "kiosk/kiosk.html", {"kiosk": checked, "config": config})
     response.headers[security_headers.HEADER] = security_headers.PERMISSIONS_POLICY_KIOSK
     door_url = Gate.objects.filter(pk=checked.gate_id, offline_allow_list=True).values_list(
         "offline_door_url", flat=True

@@ -10,6 +10,8 @@
   "use strict";
 
   const config = JSON.parse(document.getElementById("kiosk-config").textContent);
+  const T = config.texts; // the page's words, in the site's language (kiosks/page_texts.py)
+  const welcome = (name) => (name ? T.welcomeName.replace("{name}", name) : T.welcome);
   const root = document.documentElement;
   const title = document.getElementById("title");
   const detail = document.getElementById("detail");
@@ -74,19 +76,19 @@
 
   function showWaiting() {
     if (claimGate) {
-      show("idle", "Welcome", "Show your pass to the camera, or type your number.");
+      show("idle", T.welcome, T.showPass);
     } else {
-      show("idle", "Welcome", "Please look at the camera.");
+      show("idle", T.welcome, T.lookAtCamera);
     }
   }
 
   function resultText(message) {
     const granted = message.state === "granted";
-    let heading = granted ? "Welcome" + (message.name ? ", " + message.name : "") : "Access denied";
-    let text = granted ? "Please go ahead." : message.message;
+    let heading = granted ? welcome(message.name) : T.accessDenied;
+    let text = granted ? T.goAhead : message.message;
     if (granted && message.door === "failed") {
-      heading = "Access granted";
-      text = "The door did not open. Please contact the security desk.";
+      heading = T.accessGranted;
+      text = T.doorFailed;
     }
     if (message.advice) text += " " + message.advice; // the site's next step for a stranger
     return { heading, text };
@@ -118,11 +120,11 @@
   // again, not asked to look at the camera (they are not decided again until they step away).
   function showStaying() {
     if (lastResult.type === TYPE.GUIDANCE) {
-      show("guidance", "One at a time", lastResult.message, lastResult.code);
+      show("guidance", T.oneAtATime, lastResult.message, lastResult.code);
       return;
     }
     const { heading, text } = resultText(lastResult);
-    const again = lastResult.state === "granted" ? "" : " Step away to try again.";
+    const again = lastResult.state === "granted" ? "" : " " + T.stepAway;
     show(lastResult.state, heading, text + again, lastResult.reason);
   }
 
@@ -130,7 +132,7 @@
     stopped = true;
     if (socket) socket.close();
     if (video.srcObject) video.srcObject.getTracks().forEach((track) => track.stop());
-    show("error", "This screen is not in service", message, "refused");
+    show("error", T.screenNotInService, message, "refused");
     // The server decides what this device may show; ask it again in a while.
     setTimeout(() => window.location.reload(), 30000);
   }
@@ -150,10 +152,10 @@
       socket = null;
       if (stopped) return;
       if (REFUSED.has(event.code)) {
-        stopForGood(event.reason || "This device may not be used as a kiosk.");
+        stopForGood(event.reason || T.notAKiosk);
       } else if (event.code === CLOSE.REPLACED) {
         stopped = true;
-        show("error", "Opened elsewhere", "This kiosk is now open on another screen.");
+        show("error", T.openedElsewhere, T.openElsewhere);
       } else {
         reconnectLater();
       }
@@ -164,11 +166,11 @@
     if (performance.now() < resultUntil) return; // an offline result is still shown
     if (!offlineList || Date.parse(offlineList.expires_at) <= Date.now()) {
       offlineList = null;
-      show("offline", "Offline", countdown);
+      show("offline", T.offline, countdown);
     } else if (offlineNumber) {
-      show("offline", "Your PIN", "Offline: please enter your PIN.");
+      show("offline", T.yourPin, T.offlinePin);
     } else {
-      show("offline", "Offline", "Type your badge or employee number, then OK.");
+      show("offline", T.offline, T.offlineNumber);
     }
   }
 
@@ -178,9 +180,9 @@
     retryDelay = Math.min(retryDelay * 2, maxSeconds);
     let left = Math.ceil(delay * (1 - jitter + Math.random() * 2 * jitter));
     const tick = () => {
-      showOffline("Reconnecting in " + left + " s…");
+      showOffline(T.reconnectingIn.replace("{seconds}", left));
       if (left-- <= 0) {
-        showOffline("Reconnecting…");
+        showOffline(T.reconnecting);
         connect();
       } else {
         retryTimer = setTimeout(tick, 1000);
@@ -200,7 +202,7 @@
       console.warn("kiosk: device key:", error);
     }
     if (!signature) {
-      stopForGood("This browser holds no device key for this kiosk. Ask a manager for a new pairing link.");
+      stopForGood(T.noDeviceKey);
     } else if (asked === socket && socket.readyState === WebSocket.OPEN) {
       socket.send(JSON.stringify({ type: TYPE.PROOF, signature }));
     }
@@ -219,7 +221,7 @@
       if (claimGate) root.dataset.claim = "";
       else delete root.dataset.claim;
       if (!engineReady) {
-        show("starting", "Starting…", "Face recognition is loading. One moment, please.");
+        show("starting", T.starting, T.engineLoading);
       } else if (now >= resultUntil) {
         showWaiting();
       }
@@ -228,7 +230,7 @@
         engineReady = true;
         showWaiting();
       } else {
-        show("error", "Not in service", message.message);
+        show("error", T.notInService, message.message);
       }
     } else if (message.type === TYPE.FRAME) {
       lastAnswered = Math.max(lastAnswered, message.frame);
@@ -238,7 +240,7 @@
       if (message.state === "idle") lastResult = null; // they stepped away
       if (now >= resultUntil) {
         if (message.state === "detecting") {
-          show("detecting", "Looking…", "Please hold still.");
+          show("detecting", T.looking, T.holdStill);
         } else if (message.state === "decided" && lastResult) {
           showStaying();
         } else {
@@ -248,13 +250,13 @@
     } else if (message.type === TYPE.GUIDANCE) {
       // Not a decision: amber, and gone as soon as one face remains.
       lastResult = message; // shown again while they stay together
-      show("guidance", "One at a time", message.message, message.code);
+      show("guidance", T.oneAtATime, message.message, message.code);
       holdFor(1500, afterResult);
     } else if (message.type === TYPE.TURN) {
       // A head turn before the decision. The preview is a mirror: the person's left is the
       // screen's left.
       const left = message.direction === "left";
-      show("turn", left ? "\u2190 Turn left" : "Turn right \u2192", message.message);
+      show("turn", left ? T.turnLeft : T.turnRight, message.message);
       root.dataset.direction = message.direction;
       holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
     } else if (message.type === TYPE.OFFLINE_LIST) {
@@ -263,10 +265,10 @@
       offlineEventsRecorded(message.recorded);
     } else if (message.type === TYPE.CLAIMED) {
       // A pass or number named someone: now their face, compared with theirs alone.
-      show("claimed", "Look at the camera", message.message);
+      show("claimed", T.lookAtCameraTitle, message.message);
       holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
     } else if (message.type === TYPE.PIN) {
-      show("pin", "Your PIN", message.message);
+      show("pin", T.yourPin, message.message);
       typed = "";
       typedShow();
       holdFor(message.seconds * 1000, showWaiting, message.seconds * 1000 + 2000);
@@ -309,7 +311,7 @@
     } else {
       return;
     }
-    show("detecting", "Checking…", "");
+    show("detecting", T.checking, "");
     holdFor(2000, showWaiting); // until the server's answer, not the next frame's
   });
   document.addEventListener("keydown", (event) => {
@@ -423,16 +425,16 @@
     });
     localStorage.setItem(EVENTS_KEY, JSON.stringify(events));
     const texts = {
-      granted: door === "opened" ? "Please go ahead." : "The door did not open. Please contact the security desk.",
-      unknown_number: "This number is not on the offline list.",
-      pin_wrong: "Wrong PIN.",
-      pin_locked: "Too many wrong PINs: try again later, or ask at the desk.",
-      outside_hours: "Outside your hours.",
+      granted: door === "opened" ? T.goAhead : T.doorFailed,
+      unknown_number: T.offlineUnknownNumber,
+      pin_wrong: T.offlinePinWrong,
+      pin_locked: T.offlinePinLocked,
+      outside_hours: T.offlineOutsideHours,
     };
     const granted = outcome === "granted";
-    const heading = granted ? "Welcome, " + entry.name : "Access denied";
-    show(granted ? "granted" : "denied", heading, texts[outcome] + " (Offline.)", "offline_" + outcome);
-    holdFor(config.resultSeconds * 1000, () => showOffline("Reconnecting…"));
+    const heading = granted ? welcome(entry.name) : T.accessDenied;
+    show(granted ? "granted" : "denied", heading, texts[outcome] + " " + T.offlineSuffix, "offline_" + outcome);
+    holdFor(config.resultSeconds * 1000, () => showOffline(T.reconnecting));
   }
 
   // OK on the offline keypad: the number, then its PIN.
@@ -448,8 +450,8 @@
     const number = offlineNumber;
     const pin = typed;
     offlineNumber = null;
-    show("offline", "Checking…", "");
-    holdFor(10000, () => showOffline("Reconnecting…"));
+    show("offline", T.checking, "");
+    holdFor(10000, () => showOffline(T.reconnecting));
     offlineDecide(number, pin);
   }
 
@@ -515,7 +517,7 @@
 
   async function startCamera() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      show("error", "No camera", "This browser cannot open a camera here (HTTPS is needed).");
+      show("error", T.noCamera, T.cameraNeedsHttps);
       return;
     }
     try {
@@ -525,7 +527,7 @@
       });
       await video.play();
     } catch (error) {
-      show("error", "Camera unavailable", error.message || String(error), "camera");
+      show("error", T.cameraUnavailable, error.message || String(error), "camera");
       setTimeout(startCamera, 10000);
       return;
     }

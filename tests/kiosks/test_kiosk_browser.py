@@ -54,6 +54,14 @@ SETUP = ADA_AT_THE_MAIN_ENTRANCE + textwrap.dedent(
         kiosk, token = pairing.kiosk_create(gate=turnstile, name=name)
         print(pairing.pairing_url(token))
     print("PASS:" + pass_code(ada))
+    # A site whose kiosks speak Chinese.
+    shanghai = Site.objects.create(
+        name="Shanghai", slug="sh", timezone="Asia/Shanghai", language="zh-hans",
+        unrecognised_advice="请到前台登记。",
+    )
+    lobby = Gate.objects.create(site=shanghai, name="Lobby", slug="sh-lobby")
+    kiosk, token = pairing.kiosk_create(gate=lobby, name="Kiosk G")
+    print(pairing.pairing_url(token))
     """
 )
 
@@ -64,7 +72,7 @@ def server(tmp_path_factory, face_models_dir):
     server = Server(data_dir, face_models_dir)
     output = server.prepare(SETUP.format(unit=str(UNIT)))
     server.pairing_urls = [w for w in output.split() if w.startswith(f"{server.url}/kiosk/pair/")]
-    assert len(server.pairing_urls) == 6, output
+    assert len(server.pairing_urls) == 7, output
     (server.ada_pass,) = [w.removeprefix("PASS:") for w in output.split() if w.startswith("PASS:")]
     server.start()
     yield server
@@ -284,3 +292,19 @@ def test_a_pass_first_turnstile_takes_a_typed_number_or_a_qr_pass_then_the_face(
         "('Kiosk E', 'Ada Lovelace', 'granted')",
         "('Kiosk F', 'Ada Lovelace', 'granted')",
     ]
+
+
+def test_a_kiosk_speaks_its_sites_language(server, tmp_path):
+    """Kiosk G, at a site set to Simplified Chinese: a stranger is told so in Chinese, with the
+    site's next step as the manager typed it."""
+    from playwright.sync_api import sync_playwright
+
+    stranger_clip = tmp_path / "stranger.y4m"
+    stranger_clip.write_bytes(y4m_clip(UNIT / "img34.jpg"))
+    with sync_playwright() as playwright:
+        browser, page = kiosk_opened(playwright, stranger_clip, server.pairing_urls[6], "denied")
+        assert page.get_attribute("html", "lang") == "zh-hans"
+        assert page.inner_text("#title") == "禁止通行"
+        assert page.inner_text("#detail") == "未能识别。 请到前台登记。"
+        shot(page, "denied-chinese")
+        browser.close()
