@@ -21,16 +21,6 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "gate", "status", "last_seen_at", "paired_at", "credential_misused_at"]
     list_filter = ["gate__site", "gate"]
     search_fields = ["name", "gate__name"]
-    fields = [
-        "name",
-        "gate",
-        "status",
-        "paired_at",
-        "last_seen_at",
-        "revoked_at",
-        "credential_misused_at",
-        "device_key",
-    ]
     readonly_fields = [
         "status",
         "paired_at",
@@ -39,6 +29,7 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
         "credential_misused_at",
         "device_key",
     ]
+    fields = ["name", "gate", *readonly_fields]
     actions = ["new_pairing_link", "revoke"]
 
     @admin.display(description="status")

@@ -44,7 +44,11 @@ from gates.decisions import Reason
 from gates.models import Gate
 from gates.selectors import gate_open_spans
 from people.models import Person, PersonPin
-from recognition.access_log.chain import access_event_append, door_actuation_record
+from recognition.access_log.chain import (
+    access_event_append,
+    door_actuation_record,
+    event_place,
+)
 from recognition.models import AccessEvent, Kiosk
 
 logger = logging.getLogger(__name__)
@@ -173,13 +177,7 @@ def offline_events_record(*, kiosk_id: int, events: Any) -> list[str]:
         reason = OFFLINE_REASONS[facts["outcome"]]
         event = access_event_append(
             occurred_at=facts["at"],
-            kiosk=kiosk,
-            kiosk_name=kiosk.name,
-            gate=gate,
-            gate_name=str(gate),
-            site_name=gate.site.name if gate.site_id else "",
-            person=person,
-            person_name=str(person) if person else "",
+            **event_place(kiosk=kiosk, gate=gate, person=person),
             granted=reason is Reason.GRANTED_OFFLINE,
             reason=reason,
             rule=None,

@@ -23,7 +23,11 @@ from gates.models import AccessRule, Gate, GateGroup
 from gates.selectors import access_decision
 from people.models import Person, Visit
 from people.visits import visit_window_reason
-from recognition.access_log.chain import access_event_append, door_actuation_record
+from recognition.access_log.chain import (
+    access_event_append,
+    door_actuation_record,
+    event_place,
+)
 from recognition.access_log.snapshots import access_snapshot_keep
 from recognition.doors.states import door_released, gate_locked_down
 from recognition.faces.engine import model_name_in_use
@@ -86,13 +90,7 @@ def passage_record(*, kiosk_id: int, agreement: Agreement) -> PassageRecord | Re
         snapshot = agreement.face_jpeg if gate.snapshot_faces else None
         event = access_event_append(
             occurred_at=at,
-            kiosk=kiosk,
-            kiosk_name=kiosk.name,
-            gate=gate,
-            gate_name=str(gate),
-            site_name=gate.site.name if gate.site_id else "",
-            person=person,
-            person_name=str(person) if person else "",
+            **event_place(kiosk=kiosk, gate=gate, person=person),
             granted=decision.granted,
             reason=decision.reason,
             rule=rule,
