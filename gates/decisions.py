@@ -134,6 +134,49 @@ REASON_TEXT: Mapping[Reason, Promise] = {
     ),
 }
 
+# The reasons as operators read them (reports, filters, answers); REASON_TEXT is worded for
+# the person at the door.
+REASON_LABELS: Mapping[Reason, Promise] = {
+    Reason.GRANTED: _("Granted"),
+    Reason.GATE_DISABLED: _("Gate disabled"),
+    Reason.UNKNOWN_FACE: _("Not recognised"),
+    Reason.PERSON_INACTIVE: _("Person switched off"),
+    Reason.PERSON_NOT_YET_VALID: _("Person not valid yet"),
+    Reason.PERSON_EXPIRED: _("Person no longer valid"),
+    Reason.EXPLICIT_DENY: _("Denied by a rule"),
+    Reason.NO_RULE: _("No rule for this gate"),
+    Reason.RULE_NOT_YET_VALID: _("Rule not valid yet"),
+    Reason.RULE_EXPIRED: _("Rule expired"),
+    Reason.HOLIDAY_CLOSED: _("Closed for a holiday"),
+    Reason.OUTSIDE_SCHEDULE: _("Outside the schedule"),
+    Reason.SEVERAL_FACES: _("Several faces"),
+    Reason.SPOOF_SUSPECTED: _("Photo or screen suspected"),
+    Reason.FACES_UPDATING: _("Faces being enrolled again"),
+    Reason.TURN_NOT_SEEN: _("Head turn not seen"),
+    Reason.PIN_WRONG: _("Wrong PIN"),
+    Reason.PIN_LOCKED: _("PIN locked"),
+    Reason.PIN_NOT_SET: _("No PIN set"),
+    Reason.PIN_NOT_ENTERED: _("No PIN entered"),
+    Reason.CLAIM_UNKNOWN: _("Pass or number unknown"),
+    Reason.FACE_MISMATCH: _("Face does not match the pass"),
+    Reason.FACE_NOT_SEEN: _("No face after the pass"),
+    Reason.LOCKDOWN: _("Locked down"),
+    Reason.GRANTED_OFFLINE: _("Granted offline"),
+    Reason.OFFLINE_UNKNOWN_NUMBER: _("Offline: number not listed"),
+    Reason.OFFLINE_OUTSIDE_HOURS: _("Offline: outside hours"),
+    Reason.ANTI_PASSBACK: _("Anti-passback"),
+}
+
+
+def reason_label(code: str) -> str:
+    """A reason code as operators read it (the code itself for one this version does not
+    know, such as a code recorded by an older one)."""
+    try:
+        return str(REASON_LABELS[Reason(code)])
+    except ValueError:
+        return code
+
+
 PRE_DECISION_REASONS = frozenset(
     {
         Reason.SEVERAL_FACES,
@@ -261,6 +304,11 @@ class Decision:
     def message(self) -> str:
         """Worded for the person at the door, in the active language."""
         return str(REASON_TEXT[self.reason])
+
+    @property
+    def label(self) -> str:
+        """Worded for operators."""
+        return str(REASON_LABELS[self.reason])
 
 
 def _within(day: dt.date, first: dt.date | None, last: dt.date | None) -> bool:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.conf import settings
 from django_filters import rest_framework as filters
 
 from accessportal.api import FilterSet
-from gates.decisions import Reason
+from gates.decisions import REASON_LABELS, Reason
 from gates.local_time import day_start
 from gates.models import Gate, Site
 from people.models import Person, PersonGroup
@@ -17,23 +18,45 @@ from recognition.models import AccessEvent, Kiosk
 DECISIONS = (("granted", "Granted"), ("denied", "Denied"))
 
 
+class AccessEventFilterForm(forms.Form):
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        first, last = data.get("date_from"), data.get("date_to")
+        if first and last and first > last:
+            raise forms.ValidationError("'From' is after 'To': swap them to see these days.")
+        return data
+
+
+DAY_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
 class AccessEventFilter(FilterSet):
     """Days are read in the server's time zone (ACCESSPORTAL_TIME_ZONE), not each site's, both
-    ends included. Group means the person's groups today."""
+    ends included. Group means the person's groups today. Every filter names its label: a
+    filter without one is labelled by the schema generator ("[invalid name]", then "None")."""
 
-    date_from = filters.DateFilter(method="filter_date_from", label="From (day)")
-    date_to = filters.DateFilter(method="filter_date_to", label="To (day, included)")
-    site = filters.ModelChoiceFilter(field_name="gate__site", queryset=Site.objects.all())
+    date_from = filters.DateFilter(method="filter_date_from", label="From (day)", widget=DAY_INPUT)
+    date_to = filters.DateFilter(
+        method="filter_date_to", label="To (day, included)", widget=DAY_INPUT
+    )
+    site = filters.ModelChoiceFilter(
+        field_name="gate__site", queryset=Site.objects.all(), label="Site"
+    )
     gate = filters.ModelChoiceFilter(queryset=Gate.objects.select_related("site"))
     kiosk = filters.ModelChoiceFilter(queryset=Kiosk.objects.all())
     person = filters.ModelChoiceFilter(queryset=Person.objects.all())
     group = filters.ModelChoiceFilter(
         field_name="person__groups", queryset=PersonGroup.objects.all(), label="Group"
     )
-    decision = filters.ChoiceFilter(choices=DECISIONS, method="filter_decision")
-    reason = filters.MultipleChoiceFilter(choices=[(r.value, r.value) for r in Reason])
+    decision = filters.ChoiceFilter(choices=DECISIONS, method="filter_decision", label="Decision")
+    reason = filters.MultipleChoiceFilter(
+        choices=[(r.value, REASON_LABELS[r]) for r in Reason],
+        label="Reason",
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
+        form = AccessEventFilterForm
         model = AccessEvent
         fields = ["date_from", "date_to", "site", "gate", "kiosk", "person", "group"]
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from accessportal.data_at_rest import encrypted_storage
+from gates.decisions import reason_label
 
 
 class DoorOutcome(enum.StrEnum):
@@ -130,6 +131,11 @@ class AccessEvent(AppendOnlyModel):
     def __str__(self) -> str:
         outcome = "granted" if self.granted else "denied"
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.gate_name}: {outcome} ({self.reason})"
+
+    @property
+    def reason_label(self) -> str:
+        """The reason as operators read it."""
+        return reason_label(self.reason)
 
     @property
     def door_outcome(self) -> DoorOutcome | None:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 
+from gates.decisions import reason_label
 from recognition.models import AccessEvent
 
 
@@ -43,12 +44,14 @@ def entries_per_gate_per_day(events: QuerySet[AccessEvent]) -> list[Any]:
 
 
 def denials_by_reason(events: QuerySet[AccessEvent]) -> list[Any]:
-    return list(
+    """Denials per reason, most first; each row's ``label`` as operators read it."""
+    rows = list(
         events.filter(granted=False)
         .values("reason")
         .annotate(attempts=Count("pk"))
         .order_by("-attempts", "reason")
     )
+    return [{**row, "label": reason_label(row["reason"])} for row in rows]
 
 
 def people_denied_repeatedly(events: QuerySet[AccessEvent], *, at_least: int = 3) -> list[Any]:

@@ -2,6 +2,7 @@
 once or through Celery, in the browser and the API, by role; scheduled reports."""
 
 import csv
+import re
 import datetime as dt
 import io
 
@@ -119,6 +120,35 @@ def test_bad_filters_are_explained_not_a_crash(client, auditor, log):
     assert "Enter a valid date" in page.content.decode()
     assert export(client, "csv", date_from="yesterday").status_code == 400
     assert export(client, "docx").status_code == 400
+
+
+def test_the_filters_say_what_they_are_even_after_the_api_schema_was_made(client, auditor, log):
+    """The Decision filter read "[invalid name]" (then "None") once drf-spectacular had made
+    the API's schema: every filter now names its label. Days are date inputs, reasons are
+    checkboxes in words, and a reversed range says so instead of showing nothing."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    SchemaGenerator().get_schema(request=None, public=True)
+    client.force_login(auditor)
+    page = report(client, date_from="2026-11-01").content.decode()
+    labels = re.findall(r'<label(?: for="id_[a-z_]+")?>([^<]+)</label>', page)
+    assert labels == [
+        "From (day)",
+        "To (day, included)",
+        "Site",
+        "Gate",
+        "Kiosk",
+        "Person",
+        "Group",
+        "Decision",
+        "Reason",
+    ]
+    assert page.count('type="date"') == 2 and 'type="checkbox" name="reason"' in page
+    assert "Outside the schedule" in page and "[invalid name]" not in page
+    assert '<td title="outside_schedule">Outside the schedule</td>' in page  # the table too
+    reversed_range = report(client, date_from="2026-11-03", date_to="2026-11-02")
+    assert "&#x27;From&#x27; is after &#x27;To&#x27;" in reversed_range.content.decode()
+    assert reversed_range.context.get("counts") is None  # no "0 events" that looks true
 
 
 def test_the_summaries(client, auditor, log):
