@@ -81,6 +81,12 @@ def reencrypt(token: bytes) -> bytes:
 
 
 class EncryptedFileSystemStorage(FileSystemStorage):
+    def url(self, name: str | None) -> str:
+        """Not the file itself: the page that serves it to those allowed to see it."""
+        from accessportal.stored_files import stored_file_url
+
+        return stored_file_url(name or "")
+
     def _save(self, name: str, content: File) -> str:
         content.seek(0)
         encrypted = ContentFile(encrypt(content.read()))

@@ -10,6 +10,7 @@ from accessportal.api import TokenRequestThrottle
 from accessportal.api_token_views import ApiTokenRevokeView, ApiTokenView
 from accessportal.health import healthz, healthz_live
 from accessportal.second_factor import AccountSecurityView, SecondFactorDisableView
+from accessportal.stored_files import stored_file
 from recognition.kiosks.views import kiosk_page, kiosk_pair_page
 
 admin.site.site_header = "AccessPortal"
@@ -32,6 +33,7 @@ urlpatterns = [
     path("", include(two_factor_urls)),
     path("account/passkeys/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("healthz", healthz, name="healthz"),
+    path("files/<path:name>", stored_file, name="stored-file"),
     path("healthz/live", healthz_live, name="healthz-live"),
     path("api/", include("people.api.urls")),
     path("api/", include("gates.api.urls")),
@@ -51,3 +53,6 @@ urlpatterns = [
     path("kiosk/", kiosk_page, name="kiosk"),
     path("kiosk/pair/", kiosk_pair_page, name="kiosk-pair"),
 ]
+
+handler403 = "accessportal.error_pages.permission_denied"
+handler404 = "accessportal.error_pages.page_not_found"

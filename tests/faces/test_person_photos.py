@@ -90,3 +90,29 @@ def test_too_large_a_file_is_refused(manager, settings):
 def test_person_without_photo_has_no_photo_page(client, desk):
     client.force_login(desk)
     assert client.get(reverse("people:photo", args=[PersonFactory().pk])).status_code == 404
+
+
+def test_every_stored_files_link_leads_to_it_for_those_allowed_and_to_nothing_public(
+    manager, outsider, client
+):
+    """The admin's file widgets linked to /media-not-public/<name>, a bare Not Found: a stored
+    file's URL now leads through the page that checks who may see it."""
+    from recognition.models import FacePhoto
+
+    ada = PersonFactory()
+    ada.photo.save("ada.jpg", SimpleUploadedFile("ada.jpg", image_bytes()))
+    face = FacePhoto.objects.create(person=ada, image=SimpleUploadedFile("f.jpg", image_bytes()))
+    client.force_login(manager)
+    for stored, page in (
+        (ada.photo, reverse("people:photo", args=[ada.pk])),
+        (face.image, reverse("recognition:face-photo-image", args=[face.pk])),
+    ):
+        assert stored.url.startswith("/files/") and stored.name in stored.url
+        answer = client.get(stored.url)
+        assert (answer.status_code, answer["Location"]) == (302, page)
+        assert client.get(page).status_code == 200
+    person_page = client.get(f"/admin/people/person/{ada.pk}/change/").content.decode()
+    assert f'href="{face.image.url}"' in person_page and "media-not-public" not in person_page
+    assert client.get("/files/faces/no-such-file.jpg").status_code == 404
+    client.force_login(outsider)
+    assert client.get(reverse("recognition:face-photo-image", args=[face.pk])).status_code == 403

@@ -1,0 +1,30 @@
+"""Not allowed (403) and not found (404) are pages in the admin's look that say what happened
+and lead home; the API keeps its JSON answers."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_page_outside_the_role_says_so_with_the_way_home(client, auditor):
+    client.force_login(auditor)
+    page = client.get("/people/visits/new")
+    html = page.content.decode()
+    assert page.status_code == 403
+    assert "Your role does not include this page (you are: Auditors)" in html
+    assert 'href="/admin/"' in html and "AccessPortal" in html  # the admin's header, a way home
+    assert "<h1>403 Forbidden</h1>" not in html
+
+
+def test_a_missing_page_says_so(client, auditor):
+    client.force_login(auditor)
+    page = client.get("/people/visits/999999/")
+    assert page.status_code == 404
+    assert "There is no page at /people/visits/999999/" in page.content.decode()
+
+
+def test_the_api_keeps_its_json(client, auditor):
+    client.force_login(auditor)
+    answer = client.post("/api/people/", {})
+    assert answer.status_code == 403 and answer["Content-Type"].startswith("application/json")
+    assert client.get("/api/no-such-thing/").json()
