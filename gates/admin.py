@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from accessportal.admin import ChangeHistoryAdminMixin
 from gates import admin_views
+from gates.forms import AccessRuleForm
 from gates.models import (
     AccessRule,
     Gate,
@@ -296,6 +297,7 @@ class HolidayAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
 
 @admin.register(AccessRule)
 class AccessRuleAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
+    form = AccessRuleForm
     list_display = [
         "name",
         "effect",

@@ -6,6 +6,8 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
+from gates.models import AccessRule
+
 
 class InstantForm(forms.Form):
     """A wall-clock date and time in a chosen time zone: 'at which instant?'"""
@@ -35,3 +37,29 @@ class InstantForm(forms.Form):
         # in the chosen zone (fold=0: the first of two ambiguous times in a fall-back hour).
         naive = timezone.make_naive(wall) if timezone.is_aware(wall) else wall
         return naive.replace(tzinfo=zoneinfo.ZoneInfo(self.cleaned_data["tz"]))
+
+
+class AccessRuleForm(forms.ModelForm):
+    """The rule's own admin page: a missing or doubled choice said on its field."""
+
+    class Meta:
+        model = AccessRule
+        fields = [
+            "name",
+            "effect",
+            "person",
+            "group",
+            "gate",
+            "gate_group",
+            "schedule",
+            "valid_from",
+            "valid_until",
+            "is_active",
+            "notes",
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        for field, message in AccessRule.choice_errors(data).items():
+            self.add_error(field, message)
+        return data

@@ -451,13 +451,15 @@ class AccessRule(models.Model):
                 condition=(Q(person__isnull=False) & Q(group__isnull=True))
                 | (Q(person__isnull=True) & Q(group__isnull=False)),
                 name="access_rule_one_subject",
-                violation_error_message="Choose either a person or a group, not both.",
+                violation_error_message="Choose who this rule is for: a person or a group (one of "
+                "them, not both).",
             ),
             models.CheckConstraint(
                 condition=(Q(gate__isnull=False) & Q(gate_group__isnull=True))
                 | (Q(gate__isnull=True) & Q(gate_group__isnull=False)),
                 name="access_rule_one_target",
-                violation_error_message="Choose either a gate or a gate group, not both.",
+                violation_error_message="Choose where this rule applies: a gate or a gate group "
+                "(one of them, not both).",
             ),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)
@@ -474,6 +476,24 @@ class AccessRule(models.Model):
     @property
     def subject(self) -> object:
         return self.person or self.group
+
+    RULE_CHOICES = (
+        ("person", "group", "who this rule is for: a person or a group"),
+        ("gate", "gate_group", "where it applies: a gate or a gate group"),
+    )
+
+    @classmethod
+    def choice_errors(cls, chosen: dict[str, object]) -> dict[str, str]:
+        """What is wrong with a rule's choices of subject and target, by field: none chosen,
+        or both (the constraints behind say it less exactly)."""
+        errors = {}
+        for first, second, what in cls.RULE_CHOICES:
+            picked = [name for name in (first, second) if chosen.get(name)]
+            if not picked:
+                errors[first] = f"Choose {what}."
+            elif len(picked) == 2:
+                errors[second] = f"Choose {what}, not both."
+        return errors
 
     @property
     def target(self) -> object:

@@ -62,9 +62,9 @@ def test_replacing_windows_is_all_or_nothing(client):
 
 
 @pytest.mark.parametrize(
-    ("payload", "field"),
+    ("payload", "field", "message"),
     [
-        ({"person": "P", "group": "G", "gate": "T"}, "non_field_errors"),
+        ({"person": "P", "group": "G", "gate": "T"}, "group", "a person or a group, not both"),
         (
             {
                 "person": "P",
@@ -74,11 +74,14 @@ def test_replacing_windows_is_all_or_nothing(client):
                 "valid_until": "2026-01-01",
             },
             "non_field_errors",
+            "must not be before",
         ),
-        ({"gate": "T"}, "non_field_errors"),
+        ({"gate": "T"}, "person", "Choose who this rule is for: a person or a group."),
+        ({"person": "P"}, "gate", "Choose where it applies: a gate or a gate group."),
     ],
 )
-def test_rule_combinations_are_field_errors_not_server_errors(client, payload, field):
+def test_rule_combinations_are_field_errors_not_server_errors(client, payload, field, message):
+    """Nothing chosen says what to choose (it said "not both"), on the field concerned."""
     person, group, gate = PersonFactory(), PersonGroupFactory(), GateFactory()
     ids = {"P": person.pk, "G": group.pk, "T": gate.pk}
     body = {
@@ -87,7 +90,18 @@ def test_rule_combinations_are_field_errors_not_server_errors(client, payload, f
     }
     response = client.post("/api/rules/", body, format="json")
     assert response.status_code == 400
-    assert field in response.data
+    assert message in str(response.data[field])
+    assert "not both" not in str(response.data) or "not both" in message
+
+
+def test_the_rules_admin_page_says_what_to_choose(client, manager):
+    client.force_login(manager)
+    page = client.post(
+        "/admin/gates/accessrule/add/", {"name": "Bad", "effect": "grant", "is_active": "on"}
+    ).content.decode()
+    assert "Choose who this rule is for: a person or a group." in page
+    assert "Choose where it applies: a gate or a gate group." in page
+    assert "not both" not in page
 
 
 def test_unknown_time_zone_is_a_field_error(client):

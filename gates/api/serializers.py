@@ -183,6 +183,18 @@ class AccessRuleSerializer(ModelValidationMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A missing or doubled choice of subject or target, said on its field (a partial
+        update keeps the rule's other values)."""
+        chosen = {
+            name: attrs[name] if name in attrs else getattr(self.instance, name, None)
+            for name in ("person", "group", "gate", "gate_group")
+        }
+        errors = AccessRule.choice_errors(chosen)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().validate(attrs)
+
 
 class DecisionQuerySerializer(serializers.Serializer):
     person = serializers.PrimaryKeyRelatedField(
