@@ -1,6 +1,7 @@
 """Pairing a kiosk: the one-time link, the device credential, revocation, and the pages."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.management import call_command
@@ -123,25 +124,38 @@ def test_status_is_online_only_while_the_heartbeat_is_recent():
     assert pairing.kiosk_status(kiosk) == "revoked"
 
 
-def test_admin_adding_a_kiosk_shows_its_pairing_link_once(client, manager):
+def test_admin_adding_a_kiosk_shows_its_pairing_link_once_to_scan_or_copy(client, manager):
+    """The link is a QR code and a text to copy, never a link to click (a click pairs the
+    manager's own browser and uses the link up); a server only this computer can reach is
+    said to be one."""
     gate = GateFactory()
     client.force_login(manager)
-    response = client.post(
-        "/admin/recognition/kiosk/add/", {"name": "Lobby", "gate": gate.pk}, follow=True
-    )
-    assert response.status_code == 200
+    response = client.post("/admin/recognition/kiosk/add/", {"name": "Lobby", "gate": gate.pk})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     text = response.content.decode()
-    assert "Pairing link for Lobby" in text and "/kiosk/pair/" in text
+    (link,) = re.findall(r'readonly value="([^"]+/kiosk/pair/#[^"]+)"', text)
+    assert f'href="{link}"' not in text and 'data-copy="pairing-link-' in text
+    assert "<svg" in text and "only this computer can reach" in text  # 127.0.0.1 by default
+    token = link.split("#", 1)[1]
+    kiosk = pairing.Kiosk.objects.get(name="Lobby")
+    assert kiosk.pairing_token_hash and token not in kiosk.pairing_token_hash
     listing = client.get("/admin/recognition/kiosk/").content.decode()
-    assert "pairing" in listing and "/kiosk/pair/" not in listing
+    assert "/kiosk/pair/" not in listing  # shown once, kept nowhere
 
 
-def test_admin_revoke_action(client, manager):
+def test_admin_revoke_action_asks_first(client, manager):
     kiosk, _ = pairing.kiosk_create(gate=GateFactory())
     client.force_login(manager)
-    client.post(
+    asked = client.post(
         "/admin/recognition/kiosk/",
         {"action": "revoke", "_selected_action": [kiosk.pk]},
+    )
+    assert "Revoke these kiosks?" in asked.content.decode()
+    kiosk.refresh_from_db()
+    assert kiosk.revoked_at is None  # not before the answer
+    client.post(
+        "/admin/recognition/kiosk/",
+        {"action": "revoke", "_selected_action": [kiosk.pk], "confirmed": "yes"},
     )
     kiosk.refresh_from_db()
     assert kiosk.revoked_at is not None
