@@ -334,6 +334,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Every date and time shown carries its zone (accessportal/formats/).
+FORMAT_MODULE_PATH = ["accessportal.formats"]
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -31,3 +31,15 @@ def local_day(at: dt.datetime, zone_name: str) -> dt.date:
 def today_start(now: dt.datetime, zone_name: str) -> dt.datetime:
     """The instant today started at in ``zone_name``, today being ``now``'s local day."""
     return day_start(local_day(now, zone_name), zone_name)
+
+
+def local_time_text(at: dt.datetime, zone_name: str, *, seconds: bool = True) -> str:
+    """The aware instant ``at`` as a person reads it in ``zone_name``, with the zone's
+    abbreviation: "2026-12-08 00:30:00 CET". Every time shown to a person says its zone."""
+    local = at.astimezone(ZoneInfo(zone_name))
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
+
+def zone_abbreviation(wall: dt.datetime, zone_name: str) -> str:
+    """The abbreviation (CET, CEST, UTC...) of a naive wall-clock time in ``zone_name``."""
+    return wall.replace(tzinfo=ZoneInfo(zone_name)).tzname() or zone_name

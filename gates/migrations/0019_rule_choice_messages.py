@@ -4,21 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gates', '0018_site_language'),
-        ('people', '0009_roles_register_visits'),
+        ("gates", "0018_site_language"),
+        ("people", "0009_roles_register_visits"),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='accessrule',
-            name='access_rule_one_subject',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('person__isnull', False), ('group__isnull', True)), models.Q(('person__isnull', True), ('group__isnull', False)), _connector='OR'), name='access_rule_one_subject', violation_error_message='Choose who this rule is for: a person or a group (one of them, not both).'),
+            model_name="accessrule",
+            name="access_rule_one_subject",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("person__isnull", False), ("group__isnull", True)),
+                    models.Q(("person__isnull", True), ("group__isnull", False)),
+                    _connector="OR",
+                ),
+                name="access_rule_one_subject",
+                violation_error_message="Choose who this rule is for: a person or a group (one of them, not both).",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='accessrule',
-            name='access_rule_one_target',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('gate__isnull', False), ('gate_group__isnull', True)), models.Q(('gate__isnull', True), ('gate_group__isnull', False)), _connector='OR'), name='access_rule_one_target', violation_error_message='Choose where this rule applies: a gate or a gate group (one of them, not both).'),
+            model_name="accessrule",
+            name="access_rule_one_target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("gate__isnull", False), ("gate_group__isnull", True)),
+                    models.Q(("gate__isnull", True), ("gate_group__isnull", False)),
+                    _connector="OR",
+                ),
+                name="access_rule_one_target",
+                violation_error_message="Choose where this rule applies: a gate or a gate group (one of them, not both).",
+            ),
         ),
     ]

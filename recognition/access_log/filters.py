@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django_filters import rest_framework as filters
 
 from accessportal.api import FilterSet
@@ -30,9 +31,19 @@ class AccessEventFilterForm(forms.Form):
 DAY_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
+def _from_day(day: dt.date) -> Q:
+    """Events from the start of ``day`` in each one's site's time zone (the server's,
+    ACCESSPORTAL_TIME_ZONE, for an event whose gate was deleted)."""
+    zones = Site.objects.order_by().values_list("timezone", flat=True).distinct()
+    found = Q(gate__site__isnull=True, occurred_at__gte=day_start(day, settings.TIME_ZONE))
+    for zone in zones:
+        found |= Q(gate__site__timezone=zone, occurred_at__gte=day_start(day, zone))
+    return found
+
+
 class AccessEventFilter(FilterSet):
-    """Days are read in the server's time zone (ACCESSPORTAL_TIME_ZONE), not each site's, both
-    ends included. Group means the person's groups today. Every filter names its label: a
+    """Days are each event's site's (its own midnight to midnight), both ends included. Group
+    means the person's groups today. Every filter names its label: a
     filter without one is labelled by the schema generator ("[invalid name]", then "None")."""
 
     date_from = filters.DateFilter(method="filter_date_from", label="From (day)", widget=DAY_INPUT)
@@ -61,12 +72,10 @@ class AccessEventFilter(FilterSet):
         fields = ["date_from", "date_to", "site", "gate", "kiosk", "person", "group"]
 
     def filter_date_from(self, queryset, name, value):
-        return queryset.filter(occurred_at__gte=day_start(value, settings.TIME_ZONE))
+        return queryset.filter(_from_day(value))
 
     def filter_date_to(self, queryset, name, value):
-        return queryset.filter(
-            occurred_at__lt=day_start(value + dt.timedelta(days=1), settings.TIME_ZONE)
-        )
+        return queryset.exclude(_from_day(value + dt.timedelta(days=1)))
 
     def filter_decision(self, queryset, name, value):
         return queryset.filter(granted=value == "granted")

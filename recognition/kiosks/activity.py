@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from accessportal.live_updates import ACTIVITY_GROUP, activity_publish
+from gates.local_time import local_time_text
 from recognition.kiosks.pairing import KioskState
 from recognition.models import AccessEvent
 
@@ -26,8 +28,16 @@ def event_summary(event: AccessEvent) -> dict[str, Any]:
         "person": event.person_name or "unknown",
         "granted": event.granted,
         "reason": event.reason,
+        "reason_label": event.reason_label,
         "at": event.occurred_at.isoformat(),
+        # As people at the site read it, with the zone: the status page shows this.
+        "local": local_time_text(event.occurred_at, _zone(event)),
     }
+
+
+def _zone(event: AccessEvent) -> str:
+    gate = event.gate
+    return gate.site.timezone if gate is not None else settings.TIME_ZONE
 
 
 def kiosk_update(

@@ -4,6 +4,7 @@ import urllib.parse
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
@@ -78,7 +79,7 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj: Kiosk, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
-            request._pairing_token = kiosk_pairing_link_new(kiosk=obj)  # type: ignore[attr-defined]
+            request._pairing_token = kiosk_pairing_link_new(kiosk=obj)
 
     def response_add(
         self, request: HttpRequest, obj: Kiosk, post_url_continue=None
@@ -107,7 +108,7 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
                 "title": "Revoke kiosks?",
                 "opts": self.model._meta,
                 "kiosks": queryset,
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
                 "action": "revoke",
             }
             return TemplateResponse(request, "admin/recognition/kiosk/revoke_confirm.html", context)

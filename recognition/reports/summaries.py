@@ -3,6 +3,7 @@ gate and day, denials by reason, people denied repeatedly, first and last entrie
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,9 +15,19 @@ from gates.decisions import reason_label
 from recognition.models import AccessEvent
 
 
-def _day():
-    # The server's zone (ACCESSPORTAL_TIME_ZONE), as the report's day filters read days.
-    return TruncDate("occurred_at", tzinfo=ZoneInfo(settings.TIME_ZONE))
+def _by_site_zone(events: QuerySet[AccessEvent]) -> Iterator[tuple[str, QuerySet[AccessEvent]]]:
+    """The selection split by the time zone its days are cut in: each event's site's
+    (ACCESSPORTAL_TIME_ZONE for an event whose gate was deleted)."""
+    zones = events.order_by().values_list("gate__site__timezone", flat=True).distinct()
+    for zone in sorted(zones, key=lambda z: z or ""):
+        if zone:
+            yield zone, events.filter(gate__site__timezone=zone)
+        else:
+            yield settings.TIME_ZONE, events.filter(gate__site__isnull=True)
+
+
+def _day(zone: str) -> TruncDate:
+    return TruncDate("occurred_at", tzinfo=ZoneInfo(zone))
 
 
 def access_counts(events: QuerySet[AccessEvent]) -> dict[str, int]:
@@ -33,14 +44,15 @@ def access_counts(events: QuerySet[AccessEvent]) -> dict[str, int]:
 
 
 def entries_per_gate_per_day(events: QuerySet[AccessEvent]) -> list[Any]:
-    """Granted passages per gate and local day."""
-    return list(
-        events.filter(granted=True)
-        .annotate(day=_day())
+    """Granted passages per gate and day, the day its site's."""
+    rows = [
+        row
+        for zone, in_zone in _by_site_zone(events.filter(granted=True))
+        for row in in_zone.annotate(day=_day(zone))
         .values("day", "gate_name")
         .annotate(entries=Count("pk"))
-        .order_by("day", "gate_name")
-    )
+    ]
+    return sorted(rows, key=lambda row: (row["day"], row["gate_name"]))
 
 
 def denials_by_reason(events: QuerySet[AccessEvent]) -> list[Any]:
@@ -66,11 +78,13 @@ def people_denied_repeatedly(events: QuerySet[AccessEvent], *, at_least: int = 3
 
 
 def first_and_last_entries(events: QuerySet[AccessEvent]) -> list[Any]:
-    """Each person's first and last granted passage of each local day."""
-    return list(
-        events.filter(granted=True, person_id__isnull=False)
-        .annotate(day=_day())
+    """Each person's first and last granted passage of each day, the day and the times in
+    the site's zone (``zone``: for a person at sites in two zones, a row for each)."""
+    rows = [
+        {**row, "zone": zone}
+        for zone, in_zone in _by_site_zone(events.filter(granted=True, person_id__isnull=False))
+        for row in in_zone.annotate(day=_day(zone))
         .values("day", "person_id", "person_name")
         .annotate(first=Min("occurred_at"), last=Max("occurred_at"), entries=Count("pk"))
-        .order_by("day", "person_name")
-    )
+    ]
+    return sorted(rows, key=lambda row: (row["day"], row["person_name"], row["zone"]))

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 
+from gates.local_time import zone_abbreviation
 from recognition.models import AccessEvent, door_outcome
 
 BATCH = 2000
@@ -44,7 +45,7 @@ class Column:
 COLUMNS = (
     Column("sequence", "Sequence", 50, "#"),
     Column("occurred_at", "Time (UTC)"),
-    Column("local", "Local time", 105),
+    Column("local", "Local time", 120),
     Column("zone", "Time zone"),
     Column("site_name", "Site"),
     Column("gate_name", "Gate", 150),
@@ -254,8 +255,11 @@ def write_pdf(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str, subtit
         x = margin
         for _, index, column_width in PDF_COLUMNS:
             value = row[index]
-            is_time = isinstance(value, dt.datetime)
-            text = value.strftime("%Y-%m-%d %H:%M:%S") if is_time else str(value or "")
+            if isinstance(value, dt.datetime):  # the local time, with its zone's abbreviation
+                zone = row[_POSITION["zone"]]
+                text = f"{value:%Y-%m-%d %H:%M:%S} {zone_abbreviation(value, zone)}"
+            else:
+                text = str(value or "")
             canvas.drawString(x, y, fit(text, column_width))
             x += column_width
         y -= line

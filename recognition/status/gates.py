@@ -70,6 +70,8 @@ def gate_statuses(*, now: dt.datetime | None = None) -> list[GateStatus]:
         status.granted_today, status.denied_today = counts["granted_count"], counts["denied_count"]
         status.last_events = [
             event_summary(e)
-            for e in AccessEvent.objects.filter(gate_id=gate.pk).order_by("-sequence")[:LAST_EVENTS]
+            for e in AccessEvent.objects.filter(gate_id=gate.pk)
+            .select_related("gate__site")
+            .order_by("-sequence")[:LAST_EVENTS]
         ]
     return list(statuses.values())

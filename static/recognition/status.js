@@ -17,18 +17,19 @@
   const { firstSeconds, maxSeconds, jitter } = socketProtocol.reconnect;
   let delay = firstSeconds;
 
-  const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  document.querySelectorAll("td.when").forEach((td) => (td.textContent = time(td.dataset.at)));
+  // Times come from the server in each gate's site zone, which they name; a time this page
+  // makes itself is UTC, and says so (never the browser's own zone, unnamed).
+  const utc = (iso) => new Date(iso).toISOString().slice(0, 19).replace("T", " ") + " UTC";
 
   // A kiosk whose credential came from a device without its key: flagged until re-paired.
   function showMisuse(item, at) {
     const flag = item.querySelector(".kiosk-misuse");
     flag.dataset.at = at;
-    flag.querySelector("time").textContent = new Date(at).toLocaleString();
+    flag.querySelector("time").textContent = utc(at);
     flag.hidden = false;
   }
   document.querySelectorAll(".kiosk-misuse[data-at]:not([hidden])").forEach((flag) => {
-    flag.querySelector("time").textContent = new Date(flag.dataset.at).toLocaleString();
+    flag.querySelector("time").textContent = utc(flag.dataset.at);
   });
 
   function setKiosk(id, status, misusedAt) {
@@ -49,7 +50,7 @@
     const row = document.createElement("tr");
     row.className = `${event.granted ? "granted" : "denied"} fresh`;
     row.dataset.event = event.id;
-    for (const text of [time(event.at), event.person, event.granted ? "granted" : "denied", event.reason]) {
+    for (const text of [event.local, event.person, event.granted ? "granted" : "denied", event.reason_label]) {
       const cell = document.createElement("td");
       cell.textContent = text;
       row.appendChild(cell);

@@ -2,9 +2,9 @@
 once or through Celery, in the browser and the API, by role; scheduled reports."""
 
 import csv
-import re
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.urls import reverse
