@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
@@ -24,6 +25,12 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page says (static() only once it is asked:
+    the manifest exists after collectstatic)."""
+    return HttpResponseRedirect(static("accessportal/favicon.svg"))
+
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     path("admin/", admin.site.urls),
@@ -33,6 +40,7 @@ urlpatterns = [
     path("", include(two_factor_urls)),
     path("account/passkeys/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("files/<path:name>", stored_file, name="stored-file"),
     path("healthz/live", healthz_live, name="healthz-live"),
     path("api/", include("people.api.urls")),

@@ -28,3 +28,11 @@ def test_the_api_keeps_its_json(client, auditor):
     answer = client.post("/api/people/", {})
     assert answer.status_code == 403 and answer["Content-Type"].startswith("application/json")
     assert client.get("/api/no-such-thing/").json()
+
+
+def test_signing_out_says_so_plainly_and_the_favicon_is_there(client, auditor):
+    client.force_login(auditor)
+    page = client.post("/admin/logout/", follow=True).content.decode()
+    assert "You are signed out." in page and "quality time" not in page
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 302 and icon["Location"].endswith("favicon.svg")

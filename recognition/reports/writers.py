@@ -192,15 +192,25 @@ def write_csv(rows: Iterator[tuple[Any, ...]], path: Path) -> None:
             handle.write(chunk)
 
 
+XLSX_WIDTHS = {"occurred_at": 20, "local": 20, "zone": 16, "gate_name": 28, "person_name": 24}
+TIME_FORMAT_XLSX = "yyyy-mm-dd hh:mm:ss"
+
+
 def write_xlsx(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str) -> None:
-    """A write-only workbook: each row is written out as it is appended."""
+    """A write-only workbook: each row is written out as it is appended. Times are dates a
+    spreadsheet can sort and filter (UTC, and the site's local time beside it), columns are
+    wide enough to read, and the header row filters."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Access events")
     sheet.freeze_panes = "A2"
+    for position, column in enumerate(COLUMNS, start=1):
+        width = XLSX_WIDTHS.get(column.name, max(10, len(column.heading) + 2))
+        sheet.column_dimensions[get_column_letter(position)].width = width
     bold = Font(bold=True)
     header = []
     for heading in HEADINGS:
@@ -208,8 +218,18 @@ def write_xlsx(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str) -> No
         cell.font = bold
         header.append(cell)
     sheet.append(header)
+    utc_at, local_at = _POSITION["occurred_at"], _POSITION["local"]
+    count = 0
     for row in rows:
-        sheet.append(row)
+        cells = list(row)
+        utc = dt.datetime.fromisoformat(cells[utc_at].replace("Z", "+00:00"))
+        for position, value in ((utc_at, utc.replace(tzinfo=None)), (local_at, cells[local_at])):
+            cell = WriteOnlyCell(sheet, value)
+            cell.number_format = TIME_FORMAT_XLSX
+            cells[position] = cell
+        sheet.append(cells)
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     workbook.properties.title = title
     workbook.save(path)
 

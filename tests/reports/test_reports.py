@@ -196,12 +196,18 @@ def test_xlsx_export_opens_in_openpyxl(client, auditor, log):
     client.force_login(auditor)
     response = export(client, "xlsx", gate=log["gates"][1].pk)
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(content(response)), read_only=True).active
+    data = content(response)
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("Sequence", "Time (UTC)", "Local time", "Time zone")
     assert len(rows) == 1 + 5
     assert rows[1][7] == "Ada Lovelace" and rows[1][2] == DAY2.replace(tzinfo=None)
     assert all(not str(cell).startswith("=") for row in rows for cell in row if cell)
+    # UTC is a date too (it was text), the header filters, the columns can be read.
+    assert rows[1][1] == DAY2.replace(tzinfo=None)
+    full = load_workbook(io.BytesIO(data)).active
+    assert full.auto_filter.ref == "A1:S6"
+    assert full.column_dimensions["B"].width == 20 and full["B2"].number_format.startswith("yyyy")
 
 
 def test_pdf_export_reads_back_and_refuses_when_too_long(client, auditor, log, settings):
