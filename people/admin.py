@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -19,7 +19,7 @@ from people.consent import consent_in_force, consent_text_current
 from people.erasure import person_erase
 from people.models import Consent, ConsentText, Person, PersonGroup, PersonPin, Visit
 from people.pins import pin_errors, pin_set
-from recognition.faces.admin import FacePhotoInline, enqueue_new_photos
+from recognition.faces.admin import FacePhotoInline, enqueue_new_photos, face_summary_html
 from recognition.models import FacePhoto
 
 
@@ -73,6 +73,7 @@ class PersonForm(forms.ModelForm):
 
     class Meta:
         model = Person
+        labels = {"photo": "Display photo"}
         fields = [
             "first_name",
             "last_name",
@@ -156,6 +157,9 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     access_column = "Gate"
     access_empty_subject = "this person or their groups"
 
+    class Media:
+        js = ["recognition/face_photo_status.js"]
+
     def object_tools(self, request, object_id) -> list[tuple[str, str]]:
         tools = [(reverse("gates:person-week", args=[object_id]), "Week of access")]
         if request.user.has_perm("people.change_person"):
@@ -175,6 +179,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
         "employee_number",
         "email",
         "group_list",
+        "face_enrolled",
         "is_active",
         "valid_until",
     ]
@@ -190,6 +195,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     inlines = [ConsentInline, FacePhotoInline, PersonRuleInline]
     readonly_fields = [
         "photo_preview",
+        "face_enrolled",
         "pin_state",
         "where_may_go_now",
         "created_at",
@@ -207,6 +213,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
                     "email",
                     "photo",
                     "photo_preview",
+                    "face_enrolled",
                 ]
             },
         ),
@@ -234,7 +241,24 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     ]
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).prefetch_related("groups")
+        enrolled = Count("face_photos", filter=Q(face_photos__status=FacePhoto.Status.ENROLLED))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("groups")
+            .annotate(enrolled_faces=enrolled)
+        )
+
+    @admin.display(description="face for recognition", ordering="enrolled_faces")
+    def face_enrolled(self, person: Person) -> str:
+        """Whether the kiosks can recognise this person: every role sees it, also those who
+        may not see the face photos themselves (the security desk). The person's page keeps
+        it current while a photo is checked (face_photo_status.js)."""
+        if not person.pk:
+            return "–"
+        return format_html(
+            '<span data-face-summary="{}">{}</span>', person.pk, face_summary_html(person.pk)
+        )
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         """Who may only read the person does not see the empty "new PIN" fields."""
@@ -301,7 +325,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     def group_list(self, person: Person) -> str:
         return ", ".join(g.name for g in person.groups.all())
 
-    @admin.display(description="photo")
+    @admin.display(description="current display photo")
     def photo_preview(self, person: Person) -> str:
         if not person.pk or not person.photo:
             return "–"

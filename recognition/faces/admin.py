@@ -15,6 +15,30 @@ from recognition.faces.enrolment import face_photo_queue
 from recognition.models import FacePhoto
 
 
+def face_photo_status_html(photo: FacePhoto) -> str:
+    """A photo's status, coloured, with the reason it was rejected or warned about."""
+    colour = {"enrolled": "#1a7f37", "rejected": "#cf222e"}.get(photo.status, "#9a6700")
+    text = photo.get_status_display()
+    if photo.status == FacePhoto.Status.PENDING:
+        text = "Being checked…"
+    if photo.reason:
+        return format_html('<strong style="color:{}">{}</strong><br>{}', colour, text, photo.reason)
+    return format_html('<strong style="color:{}">{}</strong>', colour, text)
+
+
+def face_summary_html(person_id: int) -> str:
+    """Whether the kiosks can recognise the person: enrolled, being checked, or not."""
+    statuses = list(FacePhoto.objects.filter(person_id=person_id).values_list("status", flat=True))
+    enrolled = statuses.count(FacePhoto.Status.ENROLLED)
+    if enrolled:
+        text, colour = f"enrolled ({enrolled} photo{'s' if enrolled > 1 else ''})", "#1a7f37"
+    elif FacePhoto.Status.PENDING in statuses:
+        text, colour = "being checked", "#9a6700"
+    else:
+        text, colour = "none: not recognised at any gate", "#cf222e"
+    return format_html('<strong style="color:{}">{}</strong>', colour, text)
+
+
 class FacePhotoDisplay:
     """How a face photo shows in lists: a small picture, and its status with the reason."""
 
@@ -31,13 +55,14 @@ class FacePhotoDisplay:
     def status_and_reason(self, photo: FacePhoto) -> str:
         if not photo.pk:
             return "–"
-        colour = {"enrolled": "#1a7f37", "rejected": "#cf222e"}.get(photo.status, "#9a6700")
-        text = photo.get_status_display()
-        if photo.reason:
-            return format_html(
-                '<strong style="color:{}">{}</strong><br>{}', colour, text, photo.reason
-            )
-        return format_html('<strong style="color:{}">{}</strong>', colour, text)
+        # The page follows a pending photo until it is decided (face_photo_status.js).
+        return format_html(
+            '<span data-face-photo="{}" data-person="{}" data-status="{}">{}</span>',
+            photo.pk,
+            photo.person_id,
+            photo.status,
+            face_photo_status_html(photo),
+        )
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # a photo is replaced (delete, upload), never edited in place

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -9,6 +9,7 @@ from accessportal.private_files import private_file_response
 from people.consent import consent_in_force, consent_record, consent_text_current
 from people.models import Consent
 from people.visits import visit_from_link
+from recognition.faces.admin import face_photo_status_html, face_summary_html
 from recognition.faces.enrolment import face_photo_create
 from recognition.models import FacePhoto
 
@@ -68,3 +69,19 @@ def visitor_selfie(request: HttpRequest, token: str) -> HttpResponse:
         "agreed": consent_in_force(visitor) is not None,
     }
     return render(request, "recognition/visitor_selfie.html", context, status=400 if error else 200)
+
+
+@permission_required("recognition.view_facephoto", raise_exception=True)
+def face_photo_statuses(request: HttpRequest, person_id: int) -> JsonResponse:
+    """The person's face photos' statuses, as the person's page shows them: the page asks
+    while any is being checked, and shows the outcome without a reload."""
+    photos = FacePhoto.objects.filter(person_id=person_id)
+    return JsonResponse(
+        {
+            "photos": {
+                str(photo.pk): {"status": photo.status, "html": face_photo_status_html(photo)}
+                for photo in photos
+            },
+            "summary": face_summary_html(person_id),
+        }
+    )
