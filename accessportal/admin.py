@@ -52,8 +52,61 @@ class ChangeHistoryAdminMixin(AuditlogHistoryAdminMixin):
 admin.site.unregister(LogEntry)
 
 
+HIDDEN_CHANGES = {"id"}  # bookkeeping, not a change anyone made
+MOST_CHANGES_SHOWN = 4
+
+
+def _change(field: str, values: object, *, created: bool) -> str | None:
+    """One field's change in words (None: nothing to say, a field set to nothing)."""
+    if isinstance(values, dict):  # a many-to-many change: {"operation": ..., "objects": [...]}
+        objects = ", ".join(str(o) for o in values.get("objects", []))
+        return f"{field}: {values.get('operation', 'changed')} {objects}".strip()
+    if isinstance(values, list | tuple) and len(values) == 2:
+        before, after = (str(v) for v in values)
+        if created:
+            return None if after in ("None", "") else f"{field}: {after}"
+        return f"{field}: {before} → {after}"
+    return f"{field}: {values}"
+
+
+def changes_text(entry: LogEntry) -> str:
+    """What an entry changed, as a person reads it: the fields' names and their values before
+    and after ("time zone: UTC → Europe/Berlin"), choices by their labels."""
+    if entry.action == LogEntry.Action.DELETE:
+        return "deleted"
+    created = entry.action == LogEntry.Action.CREATE
+    shown = [
+        text
+        for field, values in (entry.changes_display_dict or {}).items()
+        if field.lower() not in HIDDEN_CHANGES
+        and (text := _change(field, values, created=created)) is not None
+    ]
+    extra = len(shown) - MOST_CHANGES_SHOWN
+    text = "; ".join(shown[:MOST_CHANGES_SHOWN]) + (f"; and {extra} more" if extra > 0 else "")
+    if created:
+        return f"created ({text})" if text else "created"
+    return text
+
+
 @admin.register(LogEntry)
 class ChangeHistoryAdmin(LogEntryAdmin):
-    """Every recorded change, filterable by kind of object, action, who and when."""
+    """Every recorded change, filterable by kind of object, action, who and when: what was
+    changed named as people name it, the changes in words (no correlation ids: nothing here
+    sets them)."""
 
-    list_filter = [*LogEntryAdmin.list_filter, ("actor", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["created", "what", "action", "changed", "user_url"]
+    list_filter = [
+        "action",
+        ("content_type", admin.RelatedOnlyFieldListFilter),
+        ("actor", admin.RelatedOnlyFieldListFilter),
+    ]
+
+    @admin.display(description="what")
+    def what(self, entry: LogEntry) -> str:
+        kind = entry.content_type.model_class() if entry.content_type_id else None
+        name = kind._meta.verbose_name if kind is not None else "deleted kind of object"
+        return f"{str(name).capitalize()}: {entry.object_repr}"
+
+    @admin.display(description="changes")
+    def changed(self, entry: LogEntry) -> str:
+        return changes_text(entry)

@@ -348,7 +348,7 @@ class HolidayWindow(WindowBase):
         verbose_name = "special opening window"
 
     def __str__(self) -> str:
-        return self.describe()
+        return f"{self.holiday}: {self.describe()}" if self.holiday_id else self.describe()
 
 
 class Schedule(models.Model):
@@ -390,7 +390,9 @@ class TimeWindow(WindowBase):
         ]
 
     def __str__(self) -> str:
-        return describe_window(self.start, self.end, self.ends_next_day, self.weekday)
+        # With its schedule: the change history names the window on its own.
+        window = describe_window(self.start, self.end, self.ends_next_day, self.weekday)
+        return f"{self.schedule}: {window}" if self.schedule_id else window
 
 
 class AccessRule(models.Model):

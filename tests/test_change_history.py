@@ -125,3 +125,19 @@ def test_windows_written_through_the_api_are_in_the_history(manager):
     entry = entries_for(window)[0]
     assert entry.action == LogEntry.Action.CREATE and entry.actor == manager
     assert entry.changes_dict["start"][1] == "22:00:00"
+
+
+def test_the_change_history_reads_as_words_with_one_history_button(client, manager):
+    """Fields by their names with before and after, kinds of objects by theirs, no empty
+    correlation-id column; on an object's page one history, not two."""
+    site = SiteFactory(name="North", timezone="UTC")
+    client.force_login(manager)
+    client.post(
+        reverse("admin:gates_site_change", args=[site.pk]),
+        {"name": "North", "slug": site.slug, "timezone": "Europe/Berlin", "language": "en"},
+    )
+    listing = client.get("/admin/auditlog/logentry/").content.decode()
+    assert "timezone: UTC → Europe/Berlin" in listing
+    assert "Site: North" in listing and "Correlation" not in listing
+    page = client.get(reverse("admin:gates_site_change", args=[site.pk])).content.decode()
+    assert page.count('class="historylink"') == 1 and "Change history" in page
