@@ -108,6 +108,7 @@ def test_an_operator_sets_up_the_app_then_signs_in_with_its_code(server, usernam
             next_button(page).click()
         qr = page.locator("img[alt='QR Code']")
         qr.wait_for()
+        page.wait_for_load_state("load")  # the image itself, not only its element (slow runs)
         assert qr.evaluate("image => image.naturalWidth") > 0  # served, and allowed by the CSP
         secret = page.locator("a[href^='otpauth://']").inner_text().strip()
         shot("set-up")
