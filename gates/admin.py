@@ -51,6 +51,8 @@ class RuleInlineBase(admin.TabularInline):
 class GateRuleInline(RuleInlineBase):
     fk_name = "gate"
     verbose_name_plural = "access rules naming this gate directly"
+    # A rule naming this gate names no gate group: that column would only ever be empty.
+    fields = [f for f in RuleInlineBase.fields if f not in ("gate", "gate_group")]
 
 
 @admin.register(Site)

@@ -26,6 +26,8 @@ from recognition.models import FacePhoto
 class PersonRuleInline(RuleInlineBase):
     fk_name = "person"
     verbose_name_plural = "access rules for this person alone"
+    # A rule for this person names no group: that column would only ever be empty.
+    fields = [f for f in RuleInlineBase.fields if f not in ("person", "group")]
 
 
 @admin.register(PersonGroup)
