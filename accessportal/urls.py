@@ -3,7 +3,6 @@ from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from two_factor.urls import urlpatterns as two_factor_urls
 
@@ -13,6 +12,7 @@ from accessportal.health import healthz, healthz_live
 from accessportal.second_factor import AccountSecurityView, SecondFactorDisableView
 from accessportal.stored_files import stored_file
 from recognition.kiosks.views import kiosk_page, kiosk_pair_page
+from recognition.status.views import dashboard
 
 admin.site.site_header = "AccessPortal"
 admin.site.site_title = "AccessPortal"
@@ -32,7 +32,7 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    path("", dashboard, name="home"),
     path("admin/", admin.site.urls),
     # Sign-in with a second factor: /account/login/, /account/two_factor/ (set up, backup codes).
     path("account/two_factor/", AccountSecurityView.as_view(), name="account-security"),

@@ -94,6 +94,7 @@ def pages_of(page, server) -> list[str]:
         if first.count():
             objects.append(first.get_attribute("href"))
     own = [
+        "/",
         "/recognition/status/",
         "/recognition/reports/access/?date_from=2026-01-01&date_to=2026-12-31",
         f"/gates/people/{server.person}/week/",

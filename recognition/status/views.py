@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
@@ -15,8 +17,22 @@ from django.utils import timezone
 from gates.models import Site
 from recognition.doors.states import UNLOCK_MINUTES
 from recognition.status.consumer import may_see_status, status_page_protocol
-from recognition.status.gates import LAST_EVENTS, gate_statuses
+from recognition.status.gates import LAST_EVENTS, GateStatus, gate_statuses
 from recognition.status.occupancy import ONE_WAY, site_occupants
+
+
+def gate_status_context(request: HttpRequest) -> dict[str, Any]:
+    """What the gates' live status needs (the status page's and the dashboard's)."""
+    return {
+        "statuses": gate_statuses(),
+        "offline_after": settings.KIOSK_OFFLINE_AFTER_SECONDS,
+        "last_events": LAST_EVENTS,
+        "socket": status_page_protocol(),
+        "keep_alive_seconds": keep_alive_seconds(),
+        "sites": Site.objects.filter(gates__direction__in=ONE_WAY).distinct(),
+        "may_operate_doors": request.user.has_perm("gates.operate_door"),
+        "unlock_minutes": UNLOCK_MINUTES,
+    }
 
 
 @staff_member_required
@@ -29,16 +45,45 @@ def gate_status_page(request: HttpRequest) -> HttpResponse:
         {
             **admin.site.each_context(request),
             "title": "Gates and kiosks",
-            "statuses": gate_statuses(),
-            "offline_after": settings.KIOSK_OFFLINE_AFTER_SECONDS,
-            "last_events": LAST_EVENTS,
-            "socket": status_page_protocol(),
-            "keep_alive_seconds": keep_alive_seconds(),
-            "sites": Site.objects.filter(gates__direction__in=ONE_WAY).distinct(),
-            "may_operate_doors": request.user.has_perm("gates.operate_door"),
-            "unlock_minutes": UNLOCK_MINUTES,
+            **gate_status_context(request),
         },
     )
+
+
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The home page of every role: what needs attention now (door alarms, lockdowns,
+    kiosks offline or with a copied credential), today's counts, the gates live (for the roles
+    that watch them), and the admin's lists one click away."""
+    live = may_see_status(request.user)
+    context: dict[str, Any] = {
+        **admin.site.each_context(request),
+        "title": "AccessPortal",
+        "app_list": admin.site.get_app_list(request),
+        "live": live,
+    }
+    if live:
+        context.update(gate_status_context(request))
+        statuses = context["statuses"]
+        context["today"] = {
+            "granted": sum(s.granted_today for s in statuses),
+            "denied": sum(s.denied_today for s in statuses),
+        }
+        context["attention"] = attention_items(statuses)
+    return TemplateResponse(request, "recognition/dashboard.html", context)
+
+
+def attention_items(statuses: list[GateStatus]) -> list[str]:
+    """What an operator should look at now, most urgent first."""
+    urgent = {"forced_open": 0, "held_open": 1, "lockdown": 2}
+    items = [(urgent[s.door], f"{s.gate}: {s.door_text}") for s in statuses if s.door in urgent]
+    for status in statuses:
+        for kiosk in status.kiosks:
+            if kiosk["credential_misused_at"]:
+                items.append((3, f"{status.gate}: kiosk {kiosk['name']} used a copied credential"))
+            elif kiosk["status"] == "offline":
+                items.append((4, f"{status.gate}: kiosk {kiosk['name']} is offline"))
+    return [text for _, text in sorted(items)]
 
 
 def keep_alive_seconds() -> int:

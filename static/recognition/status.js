@@ -47,6 +47,8 @@
     if (!card || card.querySelector(`tr[data-event="${event.id}"]`)) return;
     const counter = card.querySelector(`[data-count="${event.granted ? "granted" : "denied"}"]`);
     counter.textContent = String(Number(counter.textContent) + 1);
+    const today = document.getElementById(event.granted ? "today-granted" : "today-denied");
+    if (today) today.textContent = String(Number(today.textContent) + 1); // the dashboard's
     const row = document.createElement("tr");
     row.className = `${event.granted ? "granted" : "denied"} fresh`;
     row.dataset.event = event.id;
