@@ -235,7 +235,8 @@ def write_xlsx(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str) -> No
 
 
 def write_pdf(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str, subtitle: str) -> None:
-    """A landscape A4 table, page by page, with the selection and page numbers on each."""
+    """A landscape A4 table, page by page, with the selection and "page N of M" on each, and
+    the totals (events, granted, denied) after the last row."""
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.pdfgen.canvas import Canvas
 
@@ -252,7 +253,14 @@ def write_pdf(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str, subtit
         canvas.drawString(margin, height - margin, title)
         canvas.setFont("Helvetica", 8)
         canvas.drawString(margin, height - margin - 14, subtitle)
-        canvas.drawRightString(width - margin, margin / 2, f"Page {page}")
+        # "of M" is a form drawn once the last page is known.
+        label = f"Page {page} of "
+        x = width - margin - 30 - canvas.stringWidth(label, "Helvetica", 8)
+        canvas.drawString(x, margin / 2, label)
+        canvas.saveState()
+        canvas.translate(width - margin - 30, margin / 2)
+        canvas.doForm("page-count")
+        canvas.restoreState()
         y = height - margin - 36
         canvas.setFont("Helvetica-Bold", 8)
         x = margin
@@ -268,7 +276,9 @@ def write_pdf(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str, subtit
         return text
 
     y = new_page()
+    totals = {"granted": 0, "denied": 0}
     for row in rows:
+        totals[row[_POSITION["decision"]]] += 1
         if y < margin:
             canvas.showPage()
             y = new_page()
@@ -283,6 +293,21 @@ def write_pdf(rows: Iterator[tuple[Any, ...]], path: Path, *, title: str, subtit
             canvas.drawString(x, y, fit(text, column_width))
             x += column_width
         y -= line
+    if y < margin + line:
+        canvas.showPage()
+        y = new_page()
+    canvas.setFont("Helvetica-Bold", 8)
+    events = totals["granted"] + totals["denied"]
+    canvas.drawString(
+        margin,
+        y - line / 2,
+        f"{events} event{'s' if events != 1 else ''}: {totals['granted']} granted, "
+        f"{totals['denied']} denied",
+    )
+    canvas.beginForm("page-count")
+    canvas.setFont("Helvetica", 8)
+    canvas.drawString(0, 0, str(page))
+    canvas.endForm()
     canvas.save()
 
 

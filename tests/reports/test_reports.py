@@ -217,6 +217,9 @@ def test_pdf_export_reads_back_and_refuses_when_too_long(client, auditor, log, s
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content(response))).pages)
     assert "AccessPortal access events" in text
     assert "Ada Lovelace" in text and "outside_schedule" in text and "Bob Builder" in text
+    # "of 1" is drawn once the last page is known (a form: read out after the label)
+    assert "Page 1 of 1" in re.sub(r"\s+", " ", text)
+    assert "8 events: 4 granted, 4 denied" in text
     settings.REPORT_PDF_MAX_ROWS = 3
     refused = export(client, "pdf")
     assert refused.status_code == 400 and "at most 3" in refused.content.decode()
