@@ -244,13 +244,27 @@
     });
   }
 
+  // A field's name as a person reads it ("ends_next_day" -> "Ends next day"); a window's
+  // index as "Window 1" (errors used to read "0: end: ...").
+  function fieldLabel(field) {
+    if (/^\d+$/.test(field)) return `Window ${Number(field) + 1}`;
+    const words = field.replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
   function messages(errors) {
     // DRF errors: a list of strings, or objects of lists per field, nested per window.
     if (typeof errors === "string") return [errors];
-    if (Array.isArray(errors)) return errors.flatMap(messages);
+    if (Array.isArray(errors)) {
+      return errors.flatMap((item, index) =>
+        item && typeof item === "object" && !Array.isArray(item) && Object.keys(item).length
+          ? messages(item).map((text) => `${fieldLabel(String(index))}: ${text}`)
+          : messages(item),
+      );
+    }
     if (errors && typeof errors === "object") {
       return Object.entries(errors).flatMap(([field, value]) =>
-        messages(value).map((text) => (["windows", "non_field_errors", "detail"].includes(field) ? text : `${field}: ${text}`)),
+        messages(value).map((text) => (["windows", "non_field_errors", "detail"].includes(field) ? text : `${fieldLabel(field)}: ${text}`)),
       );
     }
     return [];

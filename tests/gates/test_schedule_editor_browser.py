@@ -157,6 +157,8 @@ def test_a_manager_adds_a_holiday_and_sees_a_bad_one_explained_in_place(browser,
     page.click("#holiday-form button[type=submit]")
     # A selector, not a JavaScript string: the page's Content-Security-Policy forbids eval.
     page.wait_for_selector("#holiday-message:has-text('wrong format')")
+    said = page.inner_text("#holiday-message")
+    assert "Window 1:" in said and "0:" not in said  # windows counted as people count them
     page.screenshot(path=str(ARTIFACTS / "schedule-editor-holidays.png"), full_page=True)
 
     page.reload()
