@@ -43,3 +43,25 @@ class VisitForm(forms.Form):
             elif ends <= timezone.now():
                 self.add_error("ends_at", "This time is already past.")
         return data
+
+
+class PeopleImportForm(forms.Form):
+    people = forms.FileField(
+        label="People (CSV or XLSX)",
+        help_text="One person a row; the first row names the columns: first_name, last_name, "
+        "employee_number, badge_number, email, groups (separated by ;), valid_from, "
+        "valid_until (YYYY-MM-DD), photo (a file name in the ZIP).",
+    )
+    photos = forms.FileField(
+        label="Face photos (ZIP)", required=False, help_text="Optional: the photos the rows name."
+    )
+    consent_reference = forms.CharField(
+        label="Signed consent forms kept at",
+        required=False,
+        max_length=200,
+        help_text="Needed with photos: each person with a photo gets this consent recorded "
+        "(signed form) before the photo is stored.",
+    )
+    check_only = forms.BooleanField(
+        label="Only check, change nothing", required=False, initial=True
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from people.views import (
+    people_import_page,
     person_consent_withdraw,
     person_data_export,
     person_pass,
@@ -12,6 +13,7 @@ from people.views import (
 
 app_name = "people"
 urlpatterns = [
+    path("import", people_import_page, name="import"),
     path("visits/new", visit_register_page, name="visit-register"),
     path("visits/<int:visit_id>/", visit_page, name="visit"),
     path("visits/<int:visit_id>/end", visit_end_now, name="visit-end"),

@@ -8,12 +8,14 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from accessportal.private_files import private_file_response
+from people.bulk_import import ImportRefused, people_import
 from people.consent import consent_in_force, consent_withdraw
-from people.forms import VisitForm
+from people.forms import PeopleImportForm, VisitForm
 from people.models import Person, Visit
 from people.passes import pass_qr_svg, pass_reissue, qr_svg
 from people.subject_access import subject_access_export
 from people.visits import visit_end, visit_link_token, visit_register
+from recognition.faces.enrolment import face_photo_create
 
 
 @permission_required("people.view_person", raise_exception=True)
@@ -148,3 +150,40 @@ def visit_end_now(request: HttpRequest, visit_id: int) -> HttpResponse:
             "voided.",
         )
     return redirect("people:visit", visit_id=visit.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(["people.add_person", "people.change_person"], raise_exception=True)
+def people_import_page(request: HttpRequest) -> HttpResponse:
+    """People in bulk from a CSV or XLSX file, with their face photos in a ZIP: checked row by
+    row first (nothing changes), then imported all at once."""
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    report, refusal = None, ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["people"]
+        kind = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        photos = form.cleaned_data["photos"]
+        may_add_faces = request.user.has_perms(["recognition.add_facephoto", "people.add_consent"])
+        try:
+            report = people_import(
+                data=upload.read(),
+                kind=kind,
+                photos=photos.read() if photos and may_add_faces else None,
+                consent_reference=form.cleaned_data["consent_reference"],
+                apply=not form.cleaned_data["check_only"],
+                by=request.user,
+                store_photo=face_photo_create,
+            )
+        except ImportRefused as error:
+            refusal = str(error)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Import people",
+        "form": form,
+        "report": report,
+        "refusal": refusal,
+        "opts": Person._meta,
+    }
+    return render(
+        request, "admin/people/people_import.html", context, status=400 if refusal else 200
+    )

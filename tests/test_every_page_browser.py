@@ -101,6 +101,7 @@ def pages_of(page, server) -> list[str]:
         f"/gates/sites/{server.site}/matrix/",
         f"/recognition/status/sites/{server.site}/inside/",
         "/people/visits/new",
+        "/people/import",
         f"/people/visits/{server.visit}/",
         f"/people/{server.person}/pass",
         "/admin/auditlog/logentry/",
