@@ -26,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 
-from people.consent import consent_in_force, consent_record
+from people.consent import consent_in_force, consent_record, consent_text_current
 from people.models import Consent, Person, PersonGroup
 
 COLUMNS = (
@@ -148,6 +148,11 @@ def people_import(
     if missing:
         raise ImportRefused(
             f"The first row must name the columns; missing: {', '.join(sorted(missing))}."
+        )
+    if archive is not None and consent_text_current() is None:
+        raise ImportRefused(
+            "There is no consent text to record with the photos. Write one first (admin → "
+            "People → Consent texts)."
         )
     outcomes: list[RowOutcome] = []
     plans: list[tuple[Person, list[str], str]] = []

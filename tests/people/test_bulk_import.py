@@ -21,7 +21,12 @@ HEADER = (
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path, eager_celery, face_engine):
+    """Photos stored in a scratch folder and enrolled at once; a consent text to record (a
+    committing test finds none of the migrations' rows)."""
+    from people.models import ConsentText
+
     settings.MEDIA_ROOT = tmp_path / "media"
+    ConsentText.objects.get_or_create(language="en", defaults={"text": "Your face is used..."})
 
 
 @pytest.fixture
@@ -93,10 +98,16 @@ def test_one_wrong_row_stops_the_whole_import_and_says_where(importer):
     assert not Person.objects.exists()
 
 
-def test_photos_need_a_consent_reference(importer):
+def test_photos_need_a_consent_reference_and_a_consent_text(importer):
+    from people.models import ConsentText
+
     text = "\n".join([HEADER, "Ada,Lovelace,E-1,,,,,,ada.jpg"])
     page = send(importer, text, photos=photos_zip("ada.jpg"), reference="").content.decode()
     assert "A photo needs a consent" in page
+    ConsentText.objects.all().delete()
+    refused = send(importer, text, photos=photos_zip("ada.jpg"), check_only=False)
+    assert refused.status_code == 400 and "no consent text" in refused.content.decode()
+    assert not Person.objects.exists()
 
 
 def test_an_xlsx_file_works_like_a_csv_and_a_broken_file_is_refused(importer):
