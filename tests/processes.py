@@ -131,7 +131,8 @@ def browser_sign_in(page, url: str, username: str, password: str) -> None:
     page.goto(url)
     page.fill("#id_auth-username", username)
     page.fill("#id_auth-password", password)
-    page.click("button.btn-primary[type=submit]")
+    with page.expect_navigation():  # returns on the page signed in to, not before it loads
+        page.click("button.btn-primary[type=submit]")
 
 
 # Python for ``Server.prepare``: a site with its main entrance, and Ada enrolled from two of

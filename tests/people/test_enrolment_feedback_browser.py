@@ -61,7 +61,8 @@ def test_a_photo_being_checked_shows_its_outcome_without_a_reload(server):
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         browser_sign_in(page, person_page, "manager", PASSWORD)
-        assert "none: not recognised at any gate" in page.inner_text("body")
+        page.wait_for_selector("[data-face-summary]")  # the page itself, not the sign-in's end
+        assert "none: not recognised at any gate" in page.inner_text("[data-face-summary]")
         page.set_input_files('input[type="file"][name$="-image"]', str(UNIT / "img1.jpg"))
         page.click('input[name="_continue"]')
         page.wait_for_selector('[data-face-photo][data-status="pending"]')
@@ -74,6 +75,7 @@ def test_a_photo_being_checked_shows_its_outcome_without_a_reload(server):
 
         desk = browser.new_page(viewport={"width": 1280, "height": 900})
         browser_sign_in(desk, f"{server.url}/admin/people/person/", "desk", PASSWORD)
+        desk.wait_for_selector("#result_list")
         assert "enrolled (1 photo)" in desk.inner_text("#result_list")
         shot(desk, "desk-list")
         browser.close()
