@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -19,7 +19,12 @@ from people.consent import consent_in_force, consent_text_current
 from people.erasure import person_erase
 from people.models import Consent, ConsentText, Person, PersonGroup, PersonPin, Visit
 from people.pins import pin_errors, pin_set
-from recognition.faces.admin import FacePhotoInline, enqueue_new_photos, face_summary_html
+from recognition.faces.admin import (
+    FACE_COUNTS,
+    FacePhotoInline,
+    enqueue_new_photos,
+    face_summary_html,
+)
 from recognition.models import FacePhoto
 
 
@@ -243,13 +248,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     ]
 
     def get_queryset(self, request: HttpRequest):
-        enrolled = Count("face_photos", filter=Q(face_photos__status=FacePhoto.Status.ENROLLED))
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related("groups")
-            .annotate(enrolled_faces=enrolled)
-        )
+        return super().get_queryset(request).prefetch_related("groups").annotate(**FACE_COUNTS)
 
     @admin.display(description="face for recognition", ordering="enrolled_faces")
     def face_enrolled(self, person: Person) -> str:
@@ -259,7 +258,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
         if not person.pk:
             return "–"
         return format_html(
-            '<span data-face-summary="{}">{}</span>', person.pk, face_summary_html(person.pk)
+            '<span data-face-summary="{}">{}</span>', person.pk, face_summary_html(person)
         )
 
     def get_fieldsets(self, request: HttpRequest, obj=None):

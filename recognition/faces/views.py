@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from accessportal.private_files import private_file_response
 from people.consent import consent_in_force, consent_record, consent_text_current
-from people.models import Consent
+from people.models import Consent, Person
 from people.visits import visit_from_link
 from recognition.faces.admin import face_photo_status_html, face_summary_html
 from recognition.faces.enrolment import face_photo_create
@@ -82,6 +82,6 @@ def face_photo_statuses(request: HttpRequest, person_id: int) -> JsonResponse:
                 str(photo.pk): {"status": photo.status, "html": face_photo_status_html(photo)}
                 for photo in photos
             },
-            "summary": face_summary_html(person_id),
+            "summary": face_summary_html(get_object_or_404(Person, pk=person_id)),
         }
     )
