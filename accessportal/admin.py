@@ -3,6 +3,7 @@ change history's own list (django-auditlog's, with a filter by who made the chan
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 from auditlog.admin import LogEntryAdmin
@@ -11,6 +12,7 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 VIEW_HISTORY = "auditlog.view_logentry"
 
@@ -56,16 +58,29 @@ HIDDEN_CHANGES = {"id"}  # bookkeeping, not a change anyone made
 MOST_CHANGES_SHOWN = 4
 
 
+# A reverse relation's manager as django-auditlog records it on creation ("gates.Gate.None").
+EMPTY_RELATION = re.compile(r"^\w+\.\w+\.None$")
+OPERATIONS = {"add": _("added"), "delete": _("removed"), "clear": _("cleared")}
+
+
+def _value(text: str) -> str:
+    """A recorded value in words: yes and no for booleans, a dash for nothing."""
+    return str({"True": _("yes"), "False": _("no"), "None": "–"}.get(text, text))
+
+
 def _change(field: str, values: object, *, created: bool) -> str | None:
     """One field's change in words (None: nothing to say, a field set to nothing)."""
     if isinstance(values, dict):  # a many-to-many change: {"operation": ..., "objects": [...]}
         objects = ", ".join(str(o) for o in values.get("objects", []))
-        return f"{field}: {values.get('operation', 'changed')} {objects}".strip()
+        operation = values.get("operation", "")
+        return f"{field}: {OPERATIONS.get(operation, operation)} {objects}".strip()
     if isinstance(values, list | tuple) and len(values) == 2:
         before, after = (str(v) for v in values)
+        if EMPTY_RELATION.match(after):
+            return None
         if created:
-            return None if after in ("None", "") else f"{field}: {after}"
-        return f"{field}: {before} → {after}"
+            return None if after in ("None", "") else f"{field}: {_value(after)}"
+        return f"{field}: {_value(before)} → {_value(after)}"
     return f"{field}: {values}"
 
 
@@ -73,18 +88,29 @@ def changes_text(entry: LogEntry) -> str:
     """What an entry changed, as a person reads it: the fields' names and their values before
     and after ("time zone: UTC → Europe/Berlin"), choices by their labels."""
     if entry.action == LogEntry.Action.DELETE:
-        return "deleted"
+        return str(_("deleted"))
     created = entry.action == LogEntry.Action.CREATE
+    display = dict(entry.changes_display_dict or {})
+    # Many-to-many changes are read as recorded: with JSON changes, django-auditlog's display
+    # of them is the record's keys ("['type', 'operation', 'objects']").
+    kind = entry.content_type.model_class() if entry.content_type_id else None
+    for name, values in (entry.changes_dict or {}).items():
+        if isinstance(values, dict) and kind is not None:
+            label = str(kind._meta.get_field(name).verbose_name)
+            if label in display:
+                display[label] = values
     shown = [
         text
-        for field, values in (entry.changes_display_dict or {}).items()
+        for field, values in display.items()
         if field.lower() not in HIDDEN_CHANGES
         and (text := _change(field, values, created=created)) is not None
     ]
     extra = len(shown) - MOST_CHANGES_SHOWN
-    text = "; ".join(shown[:MOST_CHANGES_SHOWN]) + (f"; and {extra} more" if extra > 0 else "")
+    text = "; ".join(shown[:MOST_CHANGES_SHOWN])
+    if extra > 0:
+        text += str(_("; and %(count)s more") % {"count": extra})
     if created:
-        return f"created ({text})" if text else "created"
+        return str(_("created (%(changes)s)") % {"changes": text} if text else _("created"))
     return text
 
 
@@ -101,12 +127,17 @@ class ChangeHistoryAdmin(LogEntryAdmin):
         ("actor", admin.RelatedOnlyFieldListFilter),
     ]
 
-    @admin.display(description="what")
+    @admin.display(description=_("what"))
     def what(self, entry: LogEntry) -> str:
         kind = entry.content_type.model_class() if entry.content_type_id else None
-        name = kind._meta.verbose_name if kind is not None else "deleted kind of object"
+        name = kind._meta.verbose_name if kind is not None else _("deleted kind of object")
         return f"{str(name).capitalize()}: {entry.object_repr}"
 
-    @admin.display(description="changes")
+    @admin.display(description=_("User"))
+    def user_url(self, entry: LogEntry) -> str:
+        """django-auditlog's user column, with "system" in the operator's language."""
+        return super().user_url(entry) if entry.actor_id else str(_("system"))
+
+    @admin.display(description=_("changes"))
     def changed(self, entry: LogEntry) -> str:
         return changes_text(entry)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 
 def _page(request: HttpRequest, template: str, status: int, context: dict) -> HttpResponse:
@@ -28,9 +29,13 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
         request,
         "403.html",
         403,
-        {"title": "Not allowed", "roles": roles, "signed_in": bool(user and user.is_authenticated)},
+        {
+            "title": _("Not allowed"),
+            "roles": roles,
+            "signed_in": bool(user and user.is_authenticated),
+        },
     )
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _page(request, "404.html", 404, {"title": "Page not found", "path": request.path})
+    return _page(request, "404.html", 404, {"title": _("Page not found"), "path": request.path})

@@ -164,6 +164,9 @@ MIDDLEWARE = [
     "accessportal.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Each operator's pages in the language they chose (a cookie), else their browser's, else
+    # LANGUAGE_CODE. Kiosks ignore it: they speak their site's language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -327,7 +330,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1  # wrong codes slow the next try (1 s, 2 s, 4 s, ..
 
 # --- Internationalisation -------------------------------------------------------------------
 # The product speaks English and Simplified Chinese (locale/): the operators' pages in
-# LANGUAGE_CODE, each site's kiosks in the site's own language (Site.language).
+# the operator's choice (the header's language menu, remembered in a cookie) or their browser's,
+# else LANGUAGE_CODE; each site's kiosks in the site's own language (Site.language).
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "en", tuple(code for code, _ in LANGUAGES))
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from two_factor.urls import urlpatterns as two_factor_urls
 
@@ -16,7 +18,7 @@ from recognition.status.views import dashboard
 
 admin.site.site_header = "AccessPortal"
 admin.site.site_title = "AccessPortal"
-admin.site.index_title = "Administration"
+admin.site.index_title = _("Administration")
 
 
 @csrf_exempt  # it changes nothing; without this a PUT to a bad path would get an HTML 403
@@ -39,6 +41,9 @@ urlpatterns = [
     path("account/two_factor/disable/", SecondFactorDisableView.as_view()),
     path("", include(two_factor_urls)),
     path("account/passkeys/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's language menu
+    # The pages' scripts' words (static/*/*.js call gettext), from locale/<lang>/djangojs.po.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("files/<path:name>", stored_file, name="stored-file"),

@@ -11,6 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accessportal.admin import ChangeHistoryAdminMixin
 from gates import admin_views
@@ -50,7 +51,7 @@ class RuleInlineBase(admin.TabularInline):
 
 class GateRuleInline(RuleInlineBase):
     fk_name = "gate"
-    verbose_name_plural = "access rules naming this gate directly"
+    verbose_name_plural = _("access rules naming this gate directly")
     # A rule naming this gate names no gate group: that column would only ever be empty.
     fields = [f for f in RuleInlineBase.fields if f not in ("gate", "gate_group")]
 
@@ -65,12 +66,12 @@ class SiteAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).annotate(gate_count=Count("gates"))
 
-    @admin.display(ordering="gate_count", description="gates")
+    @admin.display(ordering="gate_count", description=_("gates"))
     def gate_count(self, site: Site) -> int:
         return site.gate_count  # type: ignore[attr-defined]
 
     def object_tools(self, request, object_id) -> list[tuple[str, str]]:
-        return [(reverse("gates:site-matrix", args=[object_id]), "Access matrix")]
+        return [(reverse("gates:site-matrix", args=[object_id]), str(_("Access matrix")))]
 
 
 @admin.register(GateGroup)
@@ -83,7 +84,7 @@ class GateGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("gates")
 
-    @admin.display(description="gates")
+    @admin.display(description=_("gates"))
     def gate_list(self, group: GateGroup) -> str:
         return ", ".join(g.name for g in group.gates.all())
 
@@ -91,7 +92,7 @@ class GateGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
 @admin.register(Gate)
 class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
     access_column = "Person"
-    access_empty_subject = "this gate"
+    access_empty_subject = _("this gate")
     list_display = ["name", "site", "direction", "is_active", "group_list"]
     list_filter = ["site", "direction", "is_active", "groups"]
     list_select_related = ["site"]
@@ -120,33 +121,37 @@ class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, ad
             },
         ),
         (
-            "Door output",
+            _("Door output"),
             {"fields": ["door_output", "door_webhook_url", "door_webhook_secret"]},
         ),
         (
-            "Door sensor and alarms",
+            _("Door sensor and alarms"),
             {
                 "fields": [
                     "door_sensor_secret",
                     "door_release_seconds",
                     "door_held_open_seconds",
                 ],
-                "description": "A door sensor reports open and closed, signed with its secret; "
-                "an opening no grant or unlock allowed raises the forced-open alarm, a door "
-                "open too long the held-open alarm.",
+                "description": _(
+                    "A door sensor reports open and closed, signed with its secret; "
+                    "an opening no grant or unlock allowed raises the forced-open alarm, a door "
+                    "open too long the held-open alarm."
+                ),
             },
         ),
         (
-            "When the kiosk is offline",
+            _("When the kiosk is offline"),
             {
                 "fields": ["offline_allow_list", "offline_door_url", "offline_list_hours"],
-                "description": "Off (the default), a kiosk that cannot reach the server opens "
-                "nothing. On, it gets a signed list of who may pass (their number and PIN) and "
-                "tells the door controller on its own network to open.",
+                "description": _(
+                    "Off (the default), a kiosk that cannot reach the server opens "
+                    "nothing. On, it gets a signed list of who may pass (their number and PIN) and "
+                    "tells the door controller on its own network to open."
+                ),
             },
         ),
-        ("Face snapshots", {"fields": ["snapshot_faces", "snapshot_retention_days"]}),
-        ("Who may pass now", {"fields": ["who_may_pass_now"]}),
+        (_("Face snapshots"), {"fields": ["snapshot_faces", "snapshot_retention_days"]}),
+        (_("Who may pass now"), {"fields": ["who_may_pass_now"]}),
     ]
 
     def get_queryset(self, request: HttpRequest):
@@ -164,11 +169,11 @@ class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, ad
             for name, opts in fieldsets
         ]
 
-    @admin.display(description="gate groups")
+    @admin.display(description=_("gate groups"))
     def group_list(self, gate: Gate) -> str:
         return ", ".join(g.name for g in gate.groups.all())
 
-    @admin.display(description="Who may pass now")
+    @admin.display(description=_("Who may pass now"))
     def who_may_pass_now(self, gate: Gate) -> str:
         return self.access_now(gate)
 
@@ -176,7 +181,7 @@ class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, ad
         return admin_views.gate_rows(gate, at)
 
     def access_title(self, gate: Gate) -> str:
-        return f"Who may pass {gate}"
+        return _("Who may pass %(gate)s") % {"gate": gate}
 
     def access_timezone(self, gate: Gate) -> str:
         return gate.site.timezone
@@ -220,18 +225,18 @@ class ScheduleAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related("windows", "holiday_calendars")
 
     def object_tools(self, request, object_id) -> list[tuple[str, str]]:
-        return [(reverse("gates:schedule-editor", args=[object_id]), "Week editor")]
+        return [(reverse("gates:schedule-editor", args=[object_id]), str(_("Week editor")))]
 
-    @admin.display(description="week")
+    @admin.display(description=_("week"))
     def week_editor(self, schedule: Schedule) -> str:
         url = reverse("gates:schedule-editor", args=[schedule.pk])
-        return format_html('<a href="{}">Week editor</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Week editor"))
 
-    @admin.display(description="weekly windows")
+    @admin.display(description=_("weekly windows"))
     def week_summary(self, schedule: Schedule) -> str:
         return "; ".join(str(w) for w in schedule.windows.all()) or "never open"
 
-    @admin.display(description="holiday calendars")
+    @admin.display(description=_("holiday calendars"))
     def calendar_list(self, schedule: Schedule) -> str:
         return ", ".join(c.name for c in schedule.holiday_calendars.all())
 
@@ -243,12 +248,12 @@ class HolidayInline(admin.TabularInline):
     fields = ["date", "name", "opening"]
     readonly_fields = ["opening"]
 
-    @admin.display(description="opening")
+    @admin.display(description=_("opening"))
     def opening(self, holiday: Holiday) -> str:
         if not holiday.pk:
-            return "closed (add special windows on the holiday's own page)"
+            return str(_("closed (add special windows on the holiday's own page)"))
         windows = list(holiday.windows.all())
-        return ", ".join(w.describe() for w in windows) if windows else "closed"
+        return ", ".join(w.describe() for w in windows) if windows else str(_("closed"))
 
 
 @admin.register(HolidayCalendar)
@@ -265,11 +270,11 @@ class HolidayCalendarAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
             .prefetch_related("schedules")
         )
 
-    @admin.display(ordering="holiday_count", description="dates")
+    @admin.display(ordering="holiday_count", description=_("dates"))
     def holiday_count(self, calendar: HolidayCalendar) -> int:
         return calendar.holiday_count  # type: ignore[attr-defined]
 
-    @admin.display(description="used by schedules")
+    @admin.display(description=_("used by schedules"))
     def schedule_list(self, calendar: HolidayCalendar) -> str:
         return ", ".join(s.name for s in calendar.schedules.all())
 
@@ -278,7 +283,7 @@ class HolidayWindowInline(WindowInlineBase):
     model = HolidayWindow
     extra = 0
     fields = ["start", "end", "ends_next_day"]
-    verbose_name_plural = "special opening windows (none: closed all day)"
+    verbose_name_plural = _("special opening windows (none: closed all day)")
 
 
 @admin.register(Holiday)
@@ -292,9 +297,9 @@ class HolidayAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("calendar").prefetch_related("windows")
 
-    @admin.display(description="opening")
+    @admin.display(description=_("opening"))
     def opening(self, holiday: Holiday) -> str:
-        return ", ".join(w.describe() for w in holiday.windows.all()) or "closed"
+        return ", ".join(w.describe() for w in holiday.windows.all()) or str(_("closed"))
 
 
 @admin.register(AccessRule)
@@ -333,16 +338,16 @@ class AccessRuleAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["person", "group", "gate", "gate_group", "schedule"]
     fieldsets = [
         (None, {"fields": ["name", "effect", "is_active"]}),
-        ("Who (one of)", {"fields": ["person", "group"]}),
-        ("Where (one of)", {"fields": ["gate", "gate_group"]}),
-        ("When", {"fields": ["schedule", "valid_from", "valid_until"]}),
-        ("Notes", {"fields": ["notes"]}),
+        (_("Who (one of)"), {"fields": ["person", "group"]}),
+        (_("Where (one of)"), {"fields": ["gate", "gate_group"]}),
+        (_("When"), {"fields": ["schedule", "valid_from", "valid_until"]}),
+        (_("Notes"), {"fields": ["notes"]}),
     ]
 
-    @admin.display(description="who")
+    @admin.display(description=_("who"))
     def subject(self, rule: AccessRule) -> str:
         return str(rule.subject)
 
-    @admin.display(description="where")
+    @admin.display(description=_("where"))
     def target(self, rule: AccessRule) -> str:
         return str(rule.target)

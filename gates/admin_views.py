@@ -13,7 +13,10 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.html import escape
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from gates import selectors
 from gates.decisions import Decision
@@ -50,7 +53,7 @@ class AccessAnswersAdminMixin:
     permission to view the object."""
 
     access_column: str
-    access_empty_subject: str
+    access_empty_subject: str | Promise
 
     # To provide: the answers for an object at an instant, the page title, the default zone.
     def access_rows(self, obj: Any, at: dt.datetime) -> list[AnswerRow]:
@@ -68,7 +71,7 @@ class AccessAnswersAdminMixin:
 
     def access_now(self, obj: Any) -> str:
         if not obj.pk:
-            return "Save first."
+            return str(_("Save first."))
         html = render_to_string(
             "admin/gates/access_table.html",
             {
@@ -78,7 +81,8 @@ class AccessAnswersAdminMixin:
             },
         )
         more = reverse(f"admin:{self._access_url_name()}", args=[obj.pk])
-        return SafeString(f'{html}<p><a href="{more}">Ask for another date and time…</a></p>')
+        ask = escape(_("Ask for another date and time…"))
+        return SafeString(f'{html}<p><a href="{more}">{ask}</a></p>')
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(self.access_view)  # type: ignore[attr-defined]

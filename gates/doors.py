@@ -38,6 +38,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from gates.models import Gate
@@ -77,7 +78,7 @@ class DoorOutput(Protocol):
 class LogOnlyOutput:
     """No hardware: the command is written to the log (demo, commissioning, tests)."""
 
-    label = "Log only"
+    label = _("Log only")
 
     def open(self, gate: Gate, command: DoorCommand) -> DoorResult:
         logger.info(
@@ -124,7 +125,7 @@ def webhook_address_refusal(url: str) -> str | None:
     except (OSError, ValueError) as error:
         return f"the webhook's host cannot be resolved: {error}"
     allowed = settings.DOOR_WEBHOOK_ALLOWED_NETWORKS
-    for *_, address in found:
+    for *_rest, address in found:
         ip = ipaddress.ip_address(address[0])
         if not ip.is_global and not any(ip in network for network in allowed):
             return (
@@ -155,7 +156,7 @@ _webhook_opener = urllib.request.build_opener(_NoRedirects)
 class WebhookOutput:
     """POST the command as JSON to the gate's webhook URL, HMAC-signed with its secret."""
 
-    label = "HTTP webhook (HMAC-signed)"
+    label = _("HTTP webhook (HMAC-signed)")
 
     def open(self, gate: Gate, command: DoorCommand) -> DoorResult:
         if not gate.door_webhook_url or not gate.door_webhook_secret:

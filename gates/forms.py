@@ -5,6 +5,7 @@ import zoneinfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gates.models import AccessRule
 
@@ -14,12 +15,12 @@ class InstantForm(forms.Form):
 
     at = forms.DateTimeField(
         required=False,
-        label="At",
+        label=_("At"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        help_text="Leave empty for now.",
+        help_text=_("Leave empty for now."),
     )
-    tz = forms.ChoiceField(label="Time zone", choices=())
+    tz = forms.ChoiceField(label=_("Time zone"), choices=())
 
     def __init__(self, *args: object, default_timezone: str = "UTC", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from gates.doors import door_output_choices
 from gates.windows import describe_window
@@ -14,7 +15,7 @@ from gates.windows import describe_window
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
-            "%(value)s is not a known time zone; use an IANA name such as Europe/Berlin.",
+            _("%(value)s is not a known time zone; use an IANA name such as Europe/Berlin."),
             params={"value": value},
             code="unknown_timezone",
         )
@@ -23,45 +24,54 @@ def validate_timezone(value: str) -> None:
 class Site(models.Model):
     """A building or campus. Schedules are read in its local time, DST included."""
 
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=120, unique=True, verbose_name=_("slug"))
     timezone = models.CharField(
         max_length=64,
         default="UTC",
         validators=[validate_timezone],
-        help_text="IANA time zone, e.g. Europe/Berlin.",
+        help_text=_("IANA time zone, e.g. Europe/Berlin."),
+        verbose_name=_("timezone"),
     )
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, verbose_name=_("address"))
     access_log_retention_days = models.PositiveIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(36500)],
-        help_text="Days the access events of this site's gates are kept; empty keeps them. "
-        "Pruned events leave their place in the hash chain, under a signed anchor.",
+        help_text=_(
+            "Days the access events of this site's gates are kept; empty keeps them. "
+            "Pruned events leave their place in the hash chain, under a signed anchor."
+        ),
+        verbose_name=_("access log retention days"),
     )
 
     class Language(models.TextChoices):  # the product's languages (settings.LANGUAGES)
-        ENGLISH = "en", "English"
-        CHINESE = "zh-hans", "简体中文 (Simplified Chinese)"
+        ENGLISH = "en", _("English")
+        CHINESE = "zh-hans", _("简体中文 (Simplified Chinese)")
 
     language = models.CharField(
         max_length=10,
         choices=Language.choices,
         default=Language.ENGLISH,
-        help_text="What this site's kiosks speak. People's names are shown as typed.",
+        help_text=_("What this site's kiosks speak. People's names are shown as typed."),
+        verbose_name=_("language"),
     )
     unrecognised_advice = models.CharField(
-        "next step for someone not recognised",
+        _("next step for someone not recognised"),
         max_length=200,
         blank=True,
         default="Please ask at reception.",
-        help_text="Shown at this site's kiosks to a person who was not recognised (empty: "
-        "nothing more than 'Not recognised.'), e.g. "
-        '"Please call reception on 030 1234 5678" or "Visitors: please check in at the desk".',
+        help_text=_(
+            "Shown at this site's kiosks to a person who was not recognised (empty: "
+            "nothing more than 'Not recognised.'), e.g. "
+            '"Please call reception on 030 1234 5678" or "Visitors: please check in at the desk".'
+        ),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
 
     def __str__(self) -> str:
         return self.name
@@ -72,29 +82,35 @@ class GateGroup(models.Model):
     group is an area: its "in" gates enter it, its "out" gates leave it."""
 
     class AntiPassback(models.TextChoices):
-        OFF = "off", "Off"
-        SOFT = "soft", "Soft: let them through and raise an alert"
-        HARD = "hard", "Hard: deny until they pass the other way"
-        TIMED = "timed", "Timed: deny the same way again for some minutes"
+        OFF = "off", _("Off")
+        SOFT = "soft", _("Soft: let them through and raise an alert")
+        HARD = "hard", _("Hard: deny until they pass the other way")
+        TIMED = "timed", _("Timed: deny the same way again for some minutes")
 
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=120, unique=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
     anti_passback = models.CharField(
         max_length=10,
         choices=AntiPassback.choices,
         default=AntiPassback.OFF,
-        help_text="Whether someone who entered through an 'in' gate of this group may enter "
-        "again before leaving through an 'out' gate (and the other way round).",
+        help_text=_(
+            "Whether someone who entered through an 'in' gate of this group may enter "
+            "again before leaving through an 'out' gate (and the other way round)."
+        ),
+        verbose_name=_("anti passback"),
     )
     anti_passback_minutes = models.PositiveIntegerField(
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(1440)],
-        help_text="Timed anti-passback: minutes before the same way is allowed again.",
+        help_text=_("Timed anti-passback: minutes before the same way is allowed again."),
+        verbose_name=_("anti passback minutes"),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("gate group")
+        verbose_name_plural = _("gate groups")
 
     def __str__(self) -> str:
         return self.name
@@ -104,109 +120,144 @@ class Gate(models.Model):
     """An entrance with a door a kiosk controls."""
 
     class Direction(models.TextChoices):
-        IN = "in", "In"
-        OUT = "out", "Out"
-        BOTH = "both", "Both ways"
+        IN = "in", _("In")
+        OUT = "out", _("Out")
+        BOTH = "both", _("Both ways")
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="gates")
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120, unique=True)
-    direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.IN)
-    groups = models.ManyToManyField(
-        GateGroup, related_name="gates", blank=True, verbose_name="gate groups"
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="gates", verbose_name=_("site")
     )
-    is_active = models.BooleanField(default=True, help_text="A disabled gate denies everyone.")
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    slug = models.SlugField(max_length=120, unique=True, verbose_name=_("slug"))
+    direction = models.CharField(
+        max_length=4, choices=Direction.choices, default=Direction.IN, verbose_name=_("direction")
+    )
+    groups = models.ManyToManyField(
+        GateGroup, related_name="gates", blank=True, verbose_name=_("gate groups")
+    )
+    is_active = models.BooleanField(
+        default=True, help_text=_("A disabled gate denies everyone."), verbose_name=_("is active")
+    )
     liveness_required = models.BooleanField(
         default=True,
-        help_text="Check that the face is a live person, not a photo or a screen "
-        "(where the anti-spoofing model is installed).",
+        help_text=_(
+            "Check that the face is a live person, not a photo or a screen "
+            "(where the anti-spoofing model is installed)."
+        ),
+        verbose_name=_("liveness required"),
     )
 
     class Verification(models.TextChoices):
-        FACE = "face", "Face only"
-        FACE_AND_PIN = "face_and_pin", "Face, then PIN"
-        CLAIM_THEN_FACE = "claim_then_face", "Pass or number first, then the face (1:1)"
+        FACE = "face", _("Face only")
+        FACE_AND_PIN = "face_and_pin", _("Face, then PIN")
+        CLAIM_THEN_FACE = "claim_then_face", _("Pass or number first, then the face (1:1)")
 
     verification = models.CharField(
         max_length=20,
         choices=Verification.choices,
         default=Verification.FACE,
-        help_text="What a person shows besides their face. 'Pass or number first': the person "
-        "shows their QR pass to the camera, badges in or types their badge or employee number, "
-        "and their face is then compared with theirs only, not with everyone enrolled (twins "
-        "and look-alikes cannot pass for each other). People marked 'always ask for their PIN' "
-        "are asked for it at every gate.",
+        help_text=_(
+            "What a person shows besides their face. 'Pass or number first': the person "
+            "shows their QR pass to the camera, badges in or types their badge or employee number, "
+            "and their face is then compared with theirs only, not with everyone enrolled (twins "
+            "and look-alikes cannot pass for each other). People marked 'always ask for their PIN' "
+            "are asked for it at every gate."
+        ),
+        verbose_name=_("verification"),
     )
     liveness_turn = models.BooleanField(
-        "ask for a head turn",
+        _("ask for a head turn"),
         default=False,
-        help_text="Before deciding, ask each recognised person to turn their head to the left "
-        "or the right (chosen at random each time): a photo or a screen held up to the camera "
-        "does not turn in three dimensions. Adds about two seconds at the door.",
+        help_text=_(
+            "Before deciding, ask each recognised person to turn their head to the left "
+            "or the right (chosen at random each time): a photo or a screen held up to the camera "
+            "does not turn in three dimensions. Adds about two seconds at the door."
+        ),
     )
     snapshot_faces = models.BooleanField(
         default=False,
-        help_text="Keep a picture of the face, cropped, with each access event at this gate "
-        "(encrypted on disk, deleted after the retention period).",
+        help_text=_(
+            "Keep a picture of the face, cropped, with each access event at this gate "
+            "(encrypted on disk, deleted after the retention period)."
+        ),
+        verbose_name=_("snapshot faces"),
     )
     snapshot_retention_days = models.PositiveSmallIntegerField(
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
-        help_text="Days a face snapshot is kept before it is deleted.",
+        help_text=_("Days a face snapshot is kept before it is deleted."),
+        verbose_name=_("snapshot retention days"),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name=_("description"))
     door_output = models.CharField(
         max_length=40,
         choices=door_output_choices,
         default="log",
-        help_text="What a granted passage fires. Errors never open the door.",
+        help_text=_("What a granted passage fires. Errors never open the door."),
+        verbose_name=_("door output"),
     )
     door_webhook_url = models.URLField(
-        "door webhook URL", blank=True, help_text="For the webhook output: where to POST."
+        _("door webhook URL"), blank=True, help_text=_("For the webhook output: where to POST.")
     )
     door_webhook_secret = models.CharField(
         max_length=200,
         blank=True,
-        help_text="For the webhook output: the HMAC-SHA256 key the receiver checks "
-        "the X-AccessPortal-Signature header with.",
+        help_text=_(
+            "For the webhook output: the HMAC-SHA256 key the receiver checks "
+            "the X-AccessPortal-Signature header with."
+        ),
+        verbose_name=_("door webhook secret"),
     )
 
     offline_allow_list = models.BooleanField(
-        "offline allow-list",
+        _("offline allow-list"),
         default=False,
-        help_text="While the server cannot be reached, let the kiosk open the door for people "
-        "who type their badge or employee number and their PIN, from a list the server signed "
-        "(valid for 'offline list hours'; people with a PIN and a number only). Off: an "
-        "offline kiosk opens nothing (fail-secure).",
+        help_text=_(
+            "While the server cannot be reached, let the kiosk open the door for people "
+            "who type their badge or employee number and their PIN, from a list the server signed "
+            "(valid for 'offline list hours'; people with a PIN and a number only). Off: an "
+            "offline kiosk opens nothing (fail-secure)."
+        ),
     )
     offline_door_url = models.URLField(
-        "offline door URL",
+        _("offline door URL"),
         blank=True,
-        help_text="For the offline allow-list: the door controller on the kiosk's own network, "
-        "which the tablet tells to open (commands signed with the kiosk's device key).",
+        help_text=_(
+            "For the offline allow-list: the door controller on the kiosk's own network, "
+            "which the tablet tells to open (commands signed with the kiosk's device key)."
+        ),
     )
     offline_list_hours = models.PositiveSmallIntegerField(
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(168)],
-        help_text="How long a kiosk's offline allow-list stays valid after it was last online.",
+        help_text=_("How long a kiosk's offline allow-list stays valid after it was last online."),
+        verbose_name=_("offline list hours"),
     )
     door_sensor_secret = models.CharField(
         max_length=200,
         blank=True,
-        help_text="For a door sensor: the HMAC-SHA256 key its reports to "
-        "/doors/<gate slug>/sensor are signed with (as the webhook output's). Empty: no sensor.",
+        help_text=_(
+            "For a door sensor: the HMAC-SHA256 key its reports to "
+            "/doors/<gate slug>/sensor are signed with (as the webhook output's). Empty: no sensor."
+        ),
+        verbose_name=_("door sensor secret"),
     )
     door_release_seconds = models.PositiveSmallIntegerField(
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(600)],
-        help_text="After a granted passage, how long the door may open before its opening "
-        "counts as forced.",
+        help_text=_(
+            "After a granted passage, how long the door may open before its opening "
+            "counts as forced."
+        ),
+        verbose_name=_("door release seconds"),
     )
     door_held_open_seconds = models.PositiveSmallIntegerField(
         default=30,
         validators=[MinValueValidator(5), MaxValueValidator(3600)],
-        help_text="How long the door may stay open after it was let open before the "
-        "held-open alarm.",
+        help_text=_(
+            "How long the door may stay open after it was let open before the held-open alarm."
+        ),
+        verbose_name=_("door held open seconds"),
     )
 
     class Meta:
@@ -230,6 +281,8 @@ class Gate(models.Model):
                 violation_error_message="A webhook door output needs a URL and a secret.",
             ),
         ]
+        verbose_name = _("gate")
+        verbose_name_plural = _("gates")
 
     def __str__(self) -> str:
         return f"{self.site.name} / {self.name}" if self.site_id else self.name
@@ -242,26 +295,41 @@ class DoorState(models.Model):
     recorded in the access log's chain as a door event."""
 
     class Sensor(models.TextChoices):
-        UNKNOWN = "unknown", "No sensor report"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        UNKNOWN = "unknown", _("No sensor report")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
     gate = models.OneToOneField(
-        Gate, on_delete=models.CASCADE, primary_key=True, related_name="door_state"
+        Gate,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="door_state",
+        verbose_name=_("gate"),
     )
-    sensor = models.CharField(max_length=10, choices=Sensor.choices, default=Sensor.UNKNOWN)
-    sensor_changed_at = models.DateTimeField(null=True, blank=True)
+    sensor = models.CharField(
+        max_length=10, choices=Sensor.choices, default=Sensor.UNKNOWN, verbose_name=_("sensor")
+    )
+    sensor_changed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("sensor changed at")
+    )
     released_until = models.DateTimeField(
-        null=True, blank=True, help_text="Until then the door may open without an alarm."
+        null=True,
+        blank=True,
+        help_text=_("Until then the door may open without an alarm."),
+        verbose_name=_("released until"),
     )
-    unlocked_until = models.DateTimeField(null=True, blank=True)
-    locked_down_at = models.DateTimeField(null=True, blank=True)
+    unlocked_until = models.DateTimeField(null=True, blank=True, verbose_name=_("unlocked until"))
+    locked_down_at = models.DateTimeField(null=True, blank=True, verbose_name=_("locked down at"))
     alarm = models.CharField(
-        max_length=20, blank=True, help_text="The alarm raised for the current opening, if any."
+        max_length=20,
+        blank=True,
+        help_text=_("The alarm raised for the current opening, if any."),
+        verbose_name=_("alarm"),
     )
 
     class Meta:
-        verbose_name = "door state"
+        verbose_name = _("door state")
+        verbose_name_plural = _("door states")
 
     def __str__(self) -> str:
         return f"Door of {self.gate}: {self.get_sensor_display()}"
@@ -275,10 +343,12 @@ class WindowBase(models.Model):
     exclusive: a window to 18:00 is closed at 18:00:00.
     """
 
-    start = models.TimeField()
-    end = models.TimeField()
+    start = models.TimeField(verbose_name=_("start"))
+    end = models.TimeField(verbose_name=_("end"))
     ends_next_day = models.BooleanField(
-        default=False, help_text="Tick for a window that crosses midnight."
+        default=False,
+        help_text=_("Tick for a window that crosses midnight."),
+        verbose_name=_("ends next day"),
     )
 
     class Meta:
@@ -307,11 +377,13 @@ class WindowBase(models.Model):
 class HolidayCalendar(models.Model):
     """Dates that override the week, e.g. public holidays of one country."""
 
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("holiday calendar")
+        verbose_name_plural = _("holiday calendars")
 
     def __str__(self) -> str:
         return self.name
@@ -323,9 +395,14 @@ class Holiday(models.Model):
     Without windows the day is closed; with windows, only they are open.
     """
 
-    calendar = models.ForeignKey(HolidayCalendar, on_delete=models.CASCADE, related_name="holidays")
-    date = models.DateField()
-    name = models.CharField(max_length=120)
+    calendar = models.ForeignKey(
+        HolidayCalendar,
+        on_delete=models.CASCADE,
+        related_name="holidays",
+        verbose_name=_("calendar"),
+    )
+    date = models.DateField(verbose_name=_("date"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
 
     class Meta:
         ordering = ["date"]
@@ -336,16 +413,21 @@ class Holiday(models.Model):
                 violation_error_message="This calendar already has an entry for this date.",
             )
         ]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}"
 
 
 class HolidayWindow(WindowBase):
-    holiday = models.ForeignKey(Holiday, on_delete=models.CASCADE, related_name="windows")
+    holiday = models.ForeignKey(
+        Holiday, on_delete=models.CASCADE, related_name="windows", verbose_name=_("holiday")
+    )
 
     class Meta(WindowBase.Meta):
-        verbose_name = "special opening window"
+        verbose_name = _("special opening window")
+        verbose_name_plural = _("holiday windows")
 
     def __str__(self) -> str:
         return f"{self.holiday}: {self.describe()}" if self.holiday_id else self.describe()
@@ -354,14 +436,16 @@ class HolidayWindow(WindowBase):
 class Schedule(models.Model):
     """When access is possible: weekly windows, overridden on holiday dates."""
 
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
     holiday_calendars = models.ManyToManyField(
-        HolidayCalendar, related_name="schedules", blank=True
+        HolidayCalendar, related_name="schedules", blank=True, verbose_name=_("holiday calendars")
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
 
     def __str__(self) -> str:
         return self.name
@@ -369,25 +453,28 @@ class Schedule(models.Model):
 
 class TimeWindow(WindowBase):
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="windows")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    schedule = models.ForeignKey(
+        Schedule, on_delete=models.CASCADE, related_name="windows", verbose_name=_("schedule")
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, verbose_name=_("weekday"))
 
     class Meta(WindowBase.Meta):
         ordering = ["weekday", "start"]
-        verbose_name = "weekly window"
+        verbose_name = _("weekly window")
         constraints = [
             models.CheckConstraint(
                 condition=Q(weekday__gte=0, weekday__lte=6), name="time_window_weekday_range"
             )
         ]
+        verbose_name_plural = _("time windows")
 
     def __str__(self) -> str:
         # With its schedule: the change history names the window on its own.
@@ -403,17 +490,20 @@ class AccessRule(models.Model):
     """
 
     class Effect(models.TextChoices):
-        GRANT = "grant", "Grant"
-        DENY = "deny", "Deny"
+        GRANT = "grant", _("Grant")
+        DENY = "deny", _("Deny")
 
-    name = models.CharField(max_length=160)
-    effect = models.CharField(max_length=5, choices=Effect.choices, default=Effect.GRANT)
+    name = models.CharField(max_length=160, verbose_name=_("name"))
+    effect = models.CharField(
+        max_length=5, choices=Effect.choices, default=Effect.GRANT, verbose_name=_("effect")
+    )
     person = models.ForeignKey(
         "people.Person",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="access_rules",
+        verbose_name=_("person"),
     )
     group = models.ForeignKey(
         "people.PersonGroup",
@@ -421,12 +511,23 @@ class AccessRule(models.Model):
         null=True,
         blank=True,
         related_name="access_rules",
+        verbose_name=_("group"),
     )
     gate = models.ForeignKey(
-        Gate, on_delete=models.CASCADE, null=True, blank=True, related_name="access_rules"
+        Gate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_rules",
+        verbose_name=_("gate"),
     )
     gate_group = models.ForeignKey(
-        GateGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="access_rules"
+        GateGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="access_rules",
+        verbose_name=_("gate group"),
     )
     schedule = models.ForeignKey(
         Schedule,
@@ -434,14 +535,21 @@ class AccessRule(models.Model):
         null=True,
         blank=True,
         related_name="access_rules",
-        help_text="Leave empty for a rule that holds at all times.",
+        help_text=_("Leave empty for a rule that holds at all times."),
+        verbose_name=_("schedule"),
     )
-    valid_from = models.DateField(null=True, blank=True, help_text="First day (site-local).")
-    valid_until = models.DateField(null=True, blank=True, help_text="Last day (site-local).")
-    is_active = models.BooleanField(default=True, help_text="Inactive rules are ignored.")
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    valid_from = models.DateField(
+        null=True, blank=True, help_text=_("First day (site-local)."), verbose_name=_("valid from")
+    )
+    valid_until = models.DateField(
+        null=True, blank=True, help_text=_("Last day (site-local)."), verbose_name=_("valid until")
+    )
+    is_active = models.BooleanField(
+        default=True, help_text=_("Inactive rules are ignored."), verbose_name=_("is active")
+    )
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["name", "id"]
@@ -471,6 +579,8 @@ class AccessRule(models.Model):
                 violation_error_message="'Valid until' must not be before 'valid from'.",
             ),
         ]
+        verbose_name = _("access rule")
+        verbose_name_plural = _("access rules")
 
     def __str__(self) -> str:
         return self.name

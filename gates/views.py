@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gates import selectors
 from gates.api.serializers import HolidaySerializer, TimeWindowSerializer
@@ -44,7 +45,7 @@ def schedule_editor(request: HttpRequest, schedule_id: int) -> HttpResponse:
         "gates/schedule_editor.html",
         {
             **admin.site.each_context(request),
-            "title": f"Week of {schedule.name}",
+            "title": _("Week of %(schedule)s") % {"schedule": schedule.name},
             "schedule": schedule,
             "editor": editor,
             "change_url": reverse("admin:gates_schedule_change", args=[schedule.pk]),
@@ -77,7 +78,7 @@ def person_week_page(request: HttpRequest, person_id: int) -> HttpResponse:
         "gates/person_week.html",
         {
             **admin.site.each_context(request),
-            "title": f"Where and when {person} may go",
+            "title": _("Where and when %(person)s may go") % {"person": person},
             "person": person,
             "monday": monday,
             "previous_week": monday - dt.timedelta(days=7),
@@ -107,7 +108,7 @@ def site_access_matrix(request: HttpRequest, site_id: int) -> HttpResponse:
         "gates/access_matrix.html",
         {
             **admin.site.each_context(request),
-            "title": f"Access matrix of {site}",
+            "title": _("Access matrix of %(site)s") % {"site": site},
             "site": site,
             "gates": gates,
             "rows": rows,

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accessportal.admin import ChangeHistoryAdminMixin
 from gates import admin_views
@@ -30,7 +31,7 @@ from recognition.models import FacePhoto
 
 class PersonRuleInline(RuleInlineBase):
     fk_name = "person"
-    verbose_name_plural = "access rules for this person alone"
+    verbose_name_plural = _("access rules for this person alone")
     # A rule for this person names no group: that column would only ever be empty.
     fields = [f for f in RuleInlineBase.fields if f not in ("person", "group")]
 
@@ -45,7 +46,7 @@ class PersonGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).annotate(member_count=Count("members"))
 
-    @admin.display(ordering="member_count", description="members")
+    @admin.display(ordering="member_count", description=_("members"))
     def member_count(self, group: PersonGroup) -> int:
         return group.member_count  # type: ignore[attr-defined]
 
@@ -66,21 +67,21 @@ class PersonForm(forms.ModelForm):
     """The person, with a new PIN (and duress PIN) to set: only their hashes are kept."""
 
     new_pin = forms.CharField(
-        label="New PIN",
+        label=_("New PIN"),
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
-        help_text="4 to 8 digits; empty keeps the PIN as it is.",
+        help_text=_("4 to 8 digits; empty keeps the PIN as it is."),
     )
     new_duress_pin = forms.CharField(
-        label="New duress PIN",
+        label=_("New duress PIN"),
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
-        help_text="Optional, set together with a new PIN; must differ from it.",
+        help_text=_("Optional, set together with a new PIN; must differ from it."),
     )
 
     class Meta:
         model = Person
-        labels = {"photo": "Display photo"}
+        labels = {"photo": _("Display photo")}
         fields = [
             "first_name",
             "last_name",
@@ -100,7 +101,7 @@ class PersonForm(forms.ModelForm):
         data = super().clean() or {}
         pin, duress = data.get("new_pin", ""), data.get("new_duress_pin", "")
         if duress and not pin:
-            self.add_error("new_pin", "Set the PIN together with the duress PIN.")
+            self.add_error("new_pin", _("Set the PIN together with the duress PIN."))
         elif pin:
             for which, message in pin_errors(pin, duress).items():
                 self.add_error(f"new_{which}", message)
@@ -110,7 +111,8 @@ class PersonForm(forms.ModelForm):
 class ConsentForm(forms.ModelForm):
     wording = forms.ModelChoiceField(
         queryset=ConsentText.objects.all(),
-        help_text="The words the person read and agreed to (admin → Consent texts).",
+        label=_("Wording"),
+        help_text=_("The words the person read and agreed to (admin → Consent texts)."),
     )
 
     class Meta:
@@ -138,7 +140,7 @@ class ConsentInline(admin.StackedInline):
     form = ConsentForm
     fk_name = "person"
     can_delete = False
-    verbose_name_plural = "consent to the use of their face"
+    verbose_name_plural = _("consent to the use of their face")
     readonly_fields = ["given_at", "recorded_by", "withdrawn_at", "text"]
 
     def get_extra(self, request: HttpRequest, obj=None, **kwargs) -> int:
@@ -148,7 +150,7 @@ class ConsentInline(admin.StackedInline):
         """No second consent beside one in force (and so no "add another" link)."""
         return obj.consents.count() if obj is not None and consent_in_force(obj) else None
 
-    @admin.display(description="wording")
+    @admin.display(description=_("wording"))
     def wording(self, consent: Consent) -> str:
         """A recorded consent shows the language it was given in (its words are below)."""
         return consent.get_language_display()
@@ -162,23 +164,25 @@ class ConsentInline(admin.StackedInline):
 @admin.register(Person)
 class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
     access_column = "Gate"
-    access_empty_subject = "this person or their groups"
+    access_empty_subject = _("this person or their groups")
 
     class Media:
         js = ["recognition/face_photo_status.js"]
 
     def object_tools(self, request, object_id) -> list[tuple[str, str]]:
-        tools = [(reverse("gates:person-week", args=[object_id]), "Week of access")]
+        tools = [(reverse("gates:person-week", args=[object_id]), str(_("Week of access")))]
         if request.user.has_perm("people.change_person"):
             tools.append((reverse("people:pass", args=[object_id]), "QR pass"))
         if request.user.has_perm("people.export_person_data"):
-            tools.append((reverse("people:data-export", args=[object_id]), "Export all data"))
+            tools.append(
+                (reverse("people:data-export", args=[object_id]), str(_("Export all data")))
+            )
         may_withdraw = request.user.has_perms(
             ["people.change_consent", "recognition.delete_facephoto"]
         )
         if may_withdraw and consent_in_force(Person(pk=int(object_id))):
             withdraw = reverse("people:consent-withdraw", args=[object_id])
-            tools.append((withdraw, "Withdraw consent"))
+            tools.append((withdraw, str(_("Withdraw consent"))))
         return tools
 
     list_display = [
@@ -224,9 +228,9 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
                 ]
             },
         ),
-        ("Access", {"fields": ["groups", "is_active", "valid_from", "valid_until"]}),
+        (_("Access"), {"fields": ["groups", "is_active", "valid_from", "valid_until"]}),
         (
-            "Pass and PIN",
+            _("Pass and PIN"),
             {
                 "fields": [
                     "badge_number",
@@ -235,22 +239,25 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
                     "new_duress_pin",
                     "always_second_factor",
                 ],
-                "description": "At gates set to 'Pass or number first', the person shows their "
-                "QR pass (the 'QR pass' button above), badges in or types their badge or "
-                "employee number, and their face is then compared with theirs alone. The PIN is "
-                "asked for after the face at gates set to 'Face, then PIN', and everywhere for "
-                "people marked below. The duress PIN opens like the PIN and raises a silent "
-                "alarm.",
+                "description": _(
+                    "At gates set to 'Pass or number first', the person shows their "
+                    "QR pass (the 'QR pass' button above), badges in or types their badge or "
+                    "employee number, and their face is then compared with theirs alone. The "
+                    "PIN is asked for after the face at gates set to 'Face, then PIN', and "
+                    "everywhere for "
+                    "people marked below. The duress PIN opens like the PIN and raises a silent "
+                    "alarm."
+                ),
             },
         ),
-        ("Where may this person go now", {"fields": ["where_may_go_now"]}),
-        ("Notes", {"fields": ["notes", "created_at", "updated_at"]}),
+        (_("Where may this person go now"), {"fields": ["where_may_go_now"]}),
+        (_("Notes"), {"fields": ["notes", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("groups").annotate(**FACE_COUNTS)
 
-    @admin.display(description="face for recognition", ordering="enrolled_faces")
+    @admin.display(description=_("face for recognition"), ordering="enrolled_faces")
     def face_enrolled(self, person: Person) -> str:
         """Whether the kiosks can recognise this person: every role sees it, also those who
         may not see the face photos themselves (the security desk). The person's page keeps
@@ -272,16 +279,17 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
             for name, options in fieldsets
         ]
 
-    @admin.display(description="PIN")
+    @admin.display(description=_("PIN"))
     def pin_state(self, person: Person) -> str:
         row = PersonPin.objects.filter(person=person).first() if person.pk else None
         if row is None:
-            return "none"
-        state = f"set {timezone.localtime(row.set_at):%Y-%m-%d %H:%M %Z}"
+            return str(_("none"))
+        state = _("set %(at)s") % {"at": f"{timezone.localtime(row.set_at):%Y-%m-%d %H:%M %Z}"}
         if row.duress_pin_hash:
-            state += ", with a duress PIN"
+            state += str(_(", with a duress PIN"))
         if row.locked_until and row.locked_until > timezone.now():
-            state += f"; locked until {timezone.localtime(row.locked_until):%H:%M %Z}"
+            until = f"{timezone.localtime(row.locked_until):%H:%M %Z}"
+            state += str(_("; locked until %(at)s") % {"at": until})
         return state
 
     def save_model(self, request: HttpRequest, obj: Person, form, change: bool) -> None:
@@ -318,15 +326,15 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
         for person in queryset:
             person_erase(person=person)
 
-    @admin.display(ordering="last_name", description="name")
+    @admin.display(ordering="last_name", description=_("name"))
     def full_name(self, person: Person) -> str:
         return person.full_name
 
-    @admin.display(description="groups")
+    @admin.display(description=_("groups"))
     def group_list(self, person: Person) -> str:
         return ", ".join(g.name for g in person.groups.all())
 
-    @admin.display(description="current display photo")
+    @admin.display(description=_("current display photo"))
     def photo_preview(self, person: Person) -> str:
         if not person.pk or not person.photo:
             return "–"
@@ -335,7 +343,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
             reverse("people:photo", args=[person.pk]),
         )
 
-    @admin.display(description="Where may this person go now")
+    @admin.display(description=_("Where may this person go now"))
     def where_may_go_now(self, person: Person) -> str:
         return self.access_now(person)
 
@@ -343,7 +351,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
         return admin_views.person_rows(person, at)
 
     def access_title(self, person: Person) -> str:
-        return f"Where may {person} go"
+        return _("Where may %(person)s go") % {"person": person}
 
     def access_timezone(self, person: Person) -> str:
         first_site = Site.objects.order_by("name").first()

@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from people.consent import consent_in_force, consent_record, consent_text_current
 from people.models import Consent, Person, PersonGroup
@@ -48,6 +50,13 @@ class ImportRefused(ValueError):
     """The file as a whole cannot be read; the message says why."""
 
 
+ACTION_LABELS = {
+    "add": gettext_lazy("add"),
+    "update": gettext_lazy("update"),
+    "error": gettext_lazy("error"),
+}
+
+
 @dataclass
 class RowOutcome:
     line: int  # in the file, the header being line 1
@@ -55,6 +64,10 @@ class RowOutcome:
     action: str  # "add", "update" or "error"
     errors: list[str] = field(default_factory=list)
     photo: str = ""
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
 
 @dataclass
@@ -108,13 +121,22 @@ def _readers() -> dict[str, Callable[[bytes], Iterator[dict[str, str]]]]:
     return {"csv": _rows_csv, "xlsx": _rows_xlsx}
 
 
+def _field_label(name: str) -> str:
+    """A person's field as the operator reads it (their language), for a row's errors."""
+    if name == "__all__":
+        return ""
+    return str(getattr(Person._meta.get_field(name), "verbose_name", name))
+
+
 def _day(text: str, label: str, errors: list[str]) -> dt.date | None:
     if not text:
         return None
     try:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
-        errors.append(f"{label}: '{text}' is not a date (YYYY-MM-DD).")
+        errors.append(
+            _("%(label)s: '%(text)s' is not a date (YYYY-MM-DD).") % {"label": label, "text": text}
+        )
         return None
 
 
@@ -132,27 +154,30 @@ def people_import(
     changes (all of them, in one transaction). ``store_photo(person=, image=)`` stores a face
     photo and queues its enrolment (``recognition.faces.enrolment.face_photo_create``)."""
     if kind not in _readers():
-        raise ImportRefused("Send a .csv or an .xlsx file.")
+        raise ImportRefused(_("Send a .csv or an .xlsx file."))
     archive = None
     if photos:
         try:
             archive = zipfile.ZipFile(io.BytesIO(photos))
         except zipfile.BadZipFile as error:
-            raise ImportRefused("The photos are not a ZIP file.") from error
+            raise ImportRefused(_("The photos are not a ZIP file.")) from error
     rows = list(_readers()[kind](data))
     if not rows:
-        raise ImportRefused("The file has no rows under its header.")
+        raise ImportRefused(_("The file has no rows under its header."))
     if len(rows) > MAX_ROWS:
-        raise ImportRefused(f"At most {MAX_ROWS} people in one file.")
+        raise ImportRefused(_("At most %(rows)s people in one file.") % {"rows": MAX_ROWS})
     missing = {"first_name", "last_name"} - set(rows[0])
     if missing:
         raise ImportRefused(
-            f"The first row must name the columns; missing: {', '.join(sorted(missing))}."
+            _("The first row must name the columns; missing: %(columns)s.")
+            % {"columns": ", ".join(sorted(missing))}
         )
     if archive is not None and consent_text_current() is None:
         raise ImportRefused(
-            "There is no consent text to record with the photos. Write one first (admin → "
-            "People → Consent texts)."
+            _(
+                "There is no consent text to record with the photos. Write one first (admin → "
+                "People → Consent texts)."
+            )
         )
     outcomes: list[RowOutcome] = []
     plans: list[tuple[Person, list[str], str]] = []
@@ -164,27 +189,25 @@ def people_import(
         number = values["employee_number"]
         person = Person.objects.filter(employee_number=number).first() if number else None
         if number and number in seen_numbers:
-            errors.append(f"Employee number {number} is on two rows.")
+            errors.append(_("Employee number %(number)s is on two rows.") % {"number": number})
         if number:
             seen_numbers.add(number)
         person = person or Person()
         for name in PERSON_FIELDS:
             setattr(person, name, values[name])
-        person.valid_from = _day(values["valid_from"], "valid from", errors)
-        person.valid_until = _day(values["valid_until"], "valid until", errors)
+        person.valid_from = _day(values["valid_from"], str(_("valid from")), errors)
+        person.valid_until = _day(values["valid_until"], str(_("valid until")), errors)
         try:
             person.full_clean()
         except ValidationError as invalid:
-            errors += [
-                f"{k.replace('_', ' ')}: {' '.join(v)}" for k, v in invalid.message_dict.items()
-            ]
+            errors += [f"{_field_label(k)}: {' '.join(v)}" for k, v in invalid.message_dict.items()]
         photo = values["photo"]
         if photo and archive is None:
-            errors.append(f"Photo {photo}: no ZIP of photos was sent.")
+            errors.append(_("Photo %(file)s: no ZIP of photos was sent.") % {"file": photo})
         elif photo and photo not in names:
-            errors.append(f"Photo {photo}: not in the ZIP.")
+            errors.append(_("Photo %(file)s: not in the ZIP.") % {"file": photo})
         elif photo and not consent_reference and not (person.pk and consent_in_force(person)):
-            errors.append("A photo needs a consent: say where the signed forms are kept.")
+            errors.append(_("A photo needs a consent: say where the signed forms are kept."))
         groups = [g.strip() for g in values["groups"].split(";") if g.strip()]
         outcomes.append(
             RowOutcome(

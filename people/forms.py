@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gates.models import Gate
 
@@ -14,16 +15,18 @@ MAX_VISIT_DAYS = 31
 
 
 class VisitForm(forms.Form):
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100)
-    email = forms.EmailField(required=False, help_text="Optional: how to reach the visitor.")
-    company = forms.CharField(max_length=200, required=False)
-    starts_at = forms.DateTimeField(label="From", widget=DATETIME_INPUT)
-    ends_at = forms.DateTimeField(label="Until", widget=DATETIME_INPUT)
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(
+        label=_("Email"), required=False, help_text=_("Optional: how to reach the visitor.")
+    )
+    company = forms.CharField(label=_("Company"), max_length=200, required=False)
+    starts_at = forms.DateTimeField(label=_("From"), widget=DATETIME_INPUT)
+    ends_at = forms.DateTimeField(label=_("Until"), widget=DATETIME_INPUT)
     gates = forms.ModelMultipleChoiceField(
         queryset=Gate.objects.filter(is_active=True).select_related("site"),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Where the visitor may pass.",
+        help_text=_("Where the visitor may pass."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -47,21 +50,27 @@ class VisitForm(forms.Form):
 
 class PeopleImportForm(forms.Form):
     people = forms.FileField(
-        label="People (CSV or XLSX)",
-        help_text="One person a row; the first row names the columns: first_name, last_name, "
-        "employee_number, badge_number, email, groups (separated by ;), valid_from, "
-        "valid_until (YYYY-MM-DD), photo (a file name in the ZIP).",
+        label=_("People (CSV or XLSX)"),
+        help_text=_(
+            "One person a row; the first row names the columns: first_name, last_name, "
+            "employee_number, badge_number, email, groups (separated by ;), valid_from, "
+            "valid_until (YYYY-MM-DD), photo (a file name in the ZIP)."
+        ),
     )
     photos = forms.FileField(
-        label="Face photos (ZIP)", required=False, help_text="Optional: the photos the rows name."
+        label=_("Face photos (ZIP)"),
+        required=False,
+        help_text=_("Optional: the photos the rows name."),
     )
     consent_reference = forms.CharField(
-        label="Signed consent forms kept at",
+        label=_("Signed consent forms kept at"),
         required=False,
         max_length=200,
-        help_text="Needed with photos: each person with a photo gets this consent recorded "
-        "(signed form) before the photo is stored.",
+        help_text=_(
+            "Needed with photos: each person with a photo gets this consent recorded "
+            "(signed form) before the photo is stored."
+        ),
     )
     check_only = forms.BooleanField(
-        label="Only check, change nothing", required=False, initial=True
+        label=_("Only check, change nothing"), required=False, initial=True
     )

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accessportal.private_files import private_file_response
@@ -57,7 +58,7 @@ def person_consent_withdraw(request: HttpRequest, person_id: int) -> HttpRespons
         return redirect(person_page)
     context = {
         **admin.site.each_context(request),
-        "title": f"Withdraw the consent of {person}",
+        "title": _("Withdraw the consent of %(person)s") % {"person": person},
         "person": person,
         "consent": consent_in_force(person),
         "face_photos": person.face_photos.count(),
@@ -82,7 +83,7 @@ def person_pass(request: HttpRequest, person_id: int) -> HttpResponse:
         return redirect("people:pass", person_id=person.pk)
     context = {
         **admin.site.each_context(request),
-        "title": f"QR pass of {person}",
+        "title": _("QR pass of %(person)s") % {"person": person},
         "person": person,
         # The SVG is made by the qrcode library from a signed code, never from user input.
         "qr_svg": mark_safe(pass_qr_svg(person)),  # noqa: S308
@@ -103,7 +104,7 @@ def visit_register_page(request: HttpRequest) -> HttpResponse:
         return redirect("people:visit", visit_id=visit.pk)
     context = {
         **admin.site.each_context(request),
-        "title": "Register a visitor",
+        "title": _("Register a visitor"),
         "form": form,
         "zone": timezone.get_current_timezone_name(),
         "opts": Visit._meta,
@@ -119,13 +120,16 @@ def visit_page(request: HttpRequest, visit_id: int) -> HttpResponse:
         reverse("recognition:visitor-selfie", args=[visit_link_token(visit)])
     )
     lasting = visit.ended_at is None and timezone.now() < visit.ends_at
+    photos = list(visit.visitor.face_photos.all())
+    statuses = [photo.status for photo in photos]
     may_change = request.user.has_perm("people.change_visit")
     context = {
         **admin.site.each_context(request),
-        "title": f"Visit of {visit.visitor}",
+        "title": _("Visit of %(visitor)s") % {"visitor": visit.visitor},
         "visit": visit,
         "gates": [rule.gate for rule in visit.visitor.access_rules.select_related("gate__site")],
-        "face_photos": list(visit.visitor.face_photos.values_list("status", flat=True)),
+        "face_photos": statuses,
+        "face_photo_labels": [photo.get_status_display() for photo in photos],
         "lasting": lasting,
         # A pass and a link are handed out by whoever may change the visit, while it lasts.
         "pass_svg": mark_safe(pass_qr_svg(visit.visitor)) if lasting and may_change else "",  # noqa: S308
@@ -178,7 +182,7 @@ def people_import_page(request: HttpRequest) -> HttpResponse:
             refusal = str(error)
     context = {
         **admin.site.each_context(request),
-        "title": "Import people",
+        "title": _("Import people"),
         "form": form,
         "report": report,
         "refusal": refusal,

@@ -1,11 +1,12 @@
 import os
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecognitionConfig(AppConfig):
     name = "recognition"
-    verbose_name = "Recognition"
+    verbose_name = _("Recognition")
 
     def ready(self) -> None:
         # DeepFace reads its weights folder and its engine from the environment when it is

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from recognition.models import AccessEvent, AccessSnapshot, DoorEvent
 
@@ -52,16 +53,16 @@ class AccessEventAdmin(EvidenceAdmin):
             fields.append("face_snapshot")
         return fields
 
-    @admin.display(description="face snapshot")
+    @admin.display(description=_("face snapshot"))
     def face_snapshot(self, event: AccessEvent) -> str:
         if not event.snapshot_sha256:
             return "-"
         if not AccessSnapshot.objects.filter(event=event).exists():
-            return "Deleted after its retention period."
+            return str(_("Deleted after its retention period."))
         url = reverse("recognition:access-snapshot-image", args=[event.pk])
-        return format_html('<img src="{}" alt="Face at the kiosk" height="160">', url)
+        return format_html('<img src="{}" alt="{}" height="160">', url, _("Face at the kiosk"))
 
-    @admin.display(boolean=True, description="door opened")
+    @admin.display(boolean=True, description=_("door opened"))
     def door_opened(self, event: AccessEvent) -> bool | None:
         door = getattr(event, "door", None)
         return door.opened if door else None

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from accessportal.api import FilterSet
@@ -16,7 +17,7 @@ from gates.models import Gate, Site
 from people.models import Person, PersonGroup
 from recognition.models import AccessEvent, Kiosk
 
-DECISIONS = (("granted", "Granted"), ("denied", "Denied"))
+DECISIONS = (("granted", _("Granted")), ("denied", _("Denied")))
 
 
 class AccessEventFilterForm(forms.Form):
@@ -24,7 +25,7 @@ class AccessEventFilterForm(forms.Form):
         data = super().clean() or {}
         first, last = data.get("date_from"), data.get("date_to")
         if first and last and first > last:
-            raise forms.ValidationError("'From' is after 'To': swap them to see these days.")
+            raise forms.ValidationError(_("'From' is after 'To': swap them to see these days."))
         return data
 
 
@@ -46,23 +47,27 @@ class AccessEventFilter(FilterSet):
     means the person's groups today. Every filter names its label: a
     filter without one is labelled by the schema generator ("[invalid name]", then "None")."""
 
-    date_from = filters.DateFilter(method="filter_date_from", label="From (day)", widget=DAY_INPUT)
+    date_from = filters.DateFilter(
+        method="filter_date_from", label=_("From (day)"), widget=DAY_INPUT
+    )
     date_to = filters.DateFilter(
-        method="filter_date_to", label="To (day, included)", widget=DAY_INPUT
+        method="filter_date_to", label=_("To (day, included)"), widget=DAY_INPUT
     )
     site = filters.ModelChoiceFilter(
-        field_name="gate__site", queryset=Site.objects.all(), label="Site"
+        field_name="gate__site", queryset=Site.objects.all(), label=_("Site")
     )
     gate = filters.ModelChoiceFilter(queryset=Gate.objects.select_related("site"))
     kiosk = filters.ModelChoiceFilter(queryset=Kiosk.objects.all())
     person = filters.ModelChoiceFilter(queryset=Person.objects.all())
     group = filters.ModelChoiceFilter(
-        field_name="person__groups", queryset=PersonGroup.objects.all(), label="Group"
+        field_name="person__groups", queryset=PersonGroup.objects.all(), label=_("Group")
     )
-    decision = filters.ChoiceFilter(choices=DECISIONS, method="filter_decision", label="Decision")
+    decision = filters.ChoiceFilter(
+        choices=DECISIONS, method="filter_decision", label=_("Decision")
+    )
     reason = filters.MultipleChoiceFilter(
         choices=[(r.value, REASON_LABELS[r]) for r in Reason],
-        label="Reason",
+        label=_("Reason"),
         widget=forms.CheckboxSelectMultiple,
     )
 

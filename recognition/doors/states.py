@@ -14,9 +14,12 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from accessportal.live_updates import activity_publish_now
 from accessportal.security_alerts import security_alert
@@ -71,31 +74,36 @@ def door_summary(state: DoorState | None, *, zone: str, now: dt.datetime) -> tup
         return f"{instant.astimezone(ZoneInfo(zone)):%H:%M %Z}"
 
     if state is None:
-        return "unknown", "No sensor"
-    sensor = {"open": "open", "closed": "closed"}.get(state.sensor, "")
+        return "unknown", _("No sensor")
+    sensor = {"open": _("open"), "closed": _("closed")}.get(state.sensor, "")
     if state.locked_down_at is not None:
-        return "lockdown", f"Locked down since {at(state.locked_down_at)}"
+        return "lockdown", _("Locked down since %(at)s") % {"at": at(state.locked_down_at)}
     if state.alarm and state.sensor == DoorState.Sensor.OPEN and state.sensor_changed_at:
         if state.alarm == "forced_open":
-            return "forced_open", f"Forced open at {at(state.sensor_changed_at)}"
-        return "held_open", f"Held open since {at(state.sensor_changed_at)}"
+            return "forced_open", _("Forced open at %(at)s") % {"at": at(state.sensor_changed_at)}
+        return "held_open", _("Held open since %(at)s") % {"at": at(state.sensor_changed_at)}
     if state.unlocked_until is not None and state.unlocked_until > now:
-        return "unlocked", f"Unlocked until {at(state.unlocked_until)}" + (
-            f", {sensor}" if sensor else ""
-        )
+        text = _("Unlocked until %(at)s") % {"at": at(state.unlocked_until)}
+        return "unlocked", text + (f", {sensor}" if sensor else "")
     if sensor:
-        return sensor, sensor.capitalize()
-    return "unknown", "No sensor"
+        return state.sensor, capfirst(sensor)
+    return "unknown", _("No sensor")
 
 
 def door_update(gate: Gate, state: DoorState, *, now: dt.datetime | None = None) -> dict:
     """A door's state as the status pages take it live (``accessportal.live_updates``)."""
-    code, text = door_summary(state, zone=gate.site.timezone, now=now or timezone.now())
+    now = now or timezone.now()
+    code, text = door_summary(state, zone=gate.site.timezone, now=now)
+    texts = {}  # one update reaches pages in every language: each takes its own words
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            texts[language] = door_summary(state, zone=gate.site.timezone, now=now)[1]
     return {
         "kind": "door",
         "gate": gate.pk,
         "door": code,
         "text": text,
+        "texts": texts,
         "locked_down": state.locked_down_at is not None,
     }
 

@@ -9,6 +9,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accessportal.admin import ChangeHistoryAdminMixin
 from people.consent import consent_required
@@ -21,7 +23,7 @@ def face_photo_status_html(photo: FacePhoto) -> str:
     colour = {"enrolled": "#1a7f37", "rejected": "#cf222e"}.get(photo.status, "#9a6700")
     text = photo.get_status_display()
     if photo.status == FacePhoto.Status.PENDING:
-        text = "Being checked…"
+        text = str(_("Being checked…"))
     if photo.reason:
         return format_html('<strong style="color:{}">{}</strong><br>{}', colour, text, photo.reason)
     return format_html('<strong style="color:{}">{}</strong>', colour, text)
@@ -40,18 +42,19 @@ def face_summary_html(person: Any) -> str:
         person = type(person).objects.annotate(**FACE_COUNTS).get(pk=person.pk)
     enrolled = person.enrolled_faces
     if enrolled:
-        text, colour = f"enrolled ({enrolled} photo{'s' if enrolled > 1 else ''})", "#1a7f37"
+        text = ngettext("enrolled (%(count)s photo)", "enrolled (%(count)s photos)", enrolled)
+        text, colour = text % {"count": enrolled}, "#1a7f37"
     elif person.pending_faces:
-        text, colour = "being checked", "#9a6700"
+        text, colour = str(_("being checked")), "#9a6700"
     else:
-        text, colour = "none: not recognised at any gate", "#cf222e"
+        text, colour = str(_("none: not recognised at any gate")), "#cf222e"
     return format_html('<strong style="color:{}">{}</strong>', colour, text)
 
 
 class FacePhotoDisplay:
     """How a face photo shows in lists: a small picture, and its status with the reason."""
 
-    @admin.display(description="photo")
+    @admin.display(description=_("photo"))
     def thumbnail(self, photo: FacePhoto) -> str:
         if not photo.pk or not photo.image:
             return "–"
@@ -60,7 +63,7 @@ class FacePhotoDisplay:
             reverse("recognition:face-photo-image", args=[photo.pk]),
         )
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_and_reason(self, photo: FacePhoto) -> str:
         if not photo.pk:
             return "–"
@@ -110,7 +113,7 @@ class FacePhotoInline(FacePhotoDisplay, admin.TabularInline):
     extra = 1
     fields = ["thumbnail", "image", "status_and_reason", "created_at"]
     readonly_fields = ["thumbnail", "status_and_reason", "created_at"]
-    verbose_name_plural = "face photos for recognition"
+    verbose_name_plural = _("face photos for recognition")
 
 
 class FacePhotoForm(forms.ModelForm):

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from accessportal.admin import ChangeHistoryAdminMixin
 from people.passes import qr_svg
@@ -39,7 +40,7 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
     fields = ["name", "gate", *readonly_fields]
     actions = ["new_pairing_link", "revoke"]
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status(self, kiosk: Kiosk) -> str:
         if not kiosk.pk:
             return "–"
@@ -49,7 +50,7 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
             KioskState.REVOKED: "#cf222e",
             KioskState.OFFLINE: "#9a6700",
         }.get(status, "#57606a")
-        return format_html('<strong style="color:{}">{}</strong>', colour, status)
+        return format_html('<strong style="color:{}">{}</strong>', colour, status.label)
 
     def _pairing_page(self, request: HttpRequest, links: list[tuple[Kiosk, str]]) -> HttpResponse:
         """The page that hands a tablet its one-time link: a QR code to scan with the tablet,
@@ -58,7 +59,7 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
         host = urllib.parse.urlsplit(settings.KIOSK_PUBLIC_URL).hostname or ""
         context = {
             **self.admin_site.each_context(request),
-            "title": "Pair a kiosk",
+            "title": _("Pair a kiosk"),
             "opts": self.model._meta,
             "links": [
                 {
@@ -89,7 +90,7 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
             return super().response_add(request, obj, post_url_continue)
         return self._pairing_page(request, [(obj, token)])
 
-    @admin.action(description="New pairing link (the paired device stops working)")
+    @admin.action(description=_("New pairing link (the paired device stops working)"))
     def new_pairing_link(self, request: HttpRequest, queryset) -> HttpResponse:
         links = []
         for kiosk in queryset:
@@ -98,14 +99,14 @@ class KioskAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
             links.append((kiosk, kiosk_pairing_link_new(kiosk=kiosk)))
         return self._pairing_page(request, links)
 
-    @admin.action(description="Revoke (the device stops at once)")
+    @admin.action(description=_("Revoke (the device stops at once)"))
     def revoke(self, request: HttpRequest, queryset) -> HttpResponse | None:
         """Asked first, like a deletion: a revoked kiosk stops at once, and only a new pairing
         brings it back."""
         if request.POST.get("confirmed") != "yes":
             context = {
                 **self.admin_site.each_context(request),
-                "title": "Revoke kiosks?",
+                "title": _("Revoke kiosks?"),
                 "opts": self.model._meta,
                 "kiosks": queryset,
                 "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from gates.models import Gate
 from recognition.kiosks.device_keys import DeviceKeyError, device_key_parse
@@ -37,6 +38,21 @@ class KioskState(enum.StrEnum):
     REVOKED = "revoked"
     ONLINE = "online"
     OFFLINE = "offline"
+
+    @property
+    def label(self) -> str:
+        """The state in the operator's language (the value stays the code pages and sockets
+        carry)."""
+        return str(KIOSK_STATE_LABELS[self])
+
+
+KIOSK_STATE_LABELS = {
+    KioskState.UNPAIRED: _("unpaired"),
+    KioskState.PAIRING: _("pairing"),
+    KioskState.REVOKED: _("revoked"),
+    KioskState.ONLINE: _("online"),
+    KioskState.OFFLINE: _("offline"),
+}
 
 
 def kiosk_status(kiosk: Kiosk, *, now: dt.datetime | None = None) -> KioskState:

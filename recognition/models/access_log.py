@@ -7,6 +7,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accessportal.data_at_rest import encrypted_storage
 from gates.decisions import reason_label
@@ -18,6 +20,18 @@ class DoorOutcome(enum.StrEnum):
     OPENED = "opened"
     FAILED = "failed"  # the door output answered with an error, or did not answer
     NOT_RECORDED = "not recorded"  # granted, but no answer was recorded (a crash in between)
+
+    @property
+    def label(self) -> str:
+        """The outcome in the operator's language (the value stays the code exports carry)."""
+        return str(DOOR_OUTCOME_LABELS[self])
+
+
+DOOR_OUTCOME_LABELS = {
+    DoorOutcome.OPENED: _("opened"),
+    DoorOutcome.FAILED: _("failed"),
+    DoorOutcome.NOT_RECORDED: _("not recorded"),
+}
 
 
 def door_outcome(*, granted: bool, opened: bool | None) -> DoorOutcome | None:
@@ -86,37 +100,56 @@ class AccessEvent(AppendOnlyModel):
     who and where after a person, gate or kiosk is deleted.
     """
 
-    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
-    entry_hash = models.CharField(max_length=64, editable=False)
-    occurred_at = models.DateTimeField(db_index=True)
-    kiosk = _kept_reference("Kiosk")
-    kiosk_name = models.CharField(max_length=120)
-    gate = _kept_reference("gates.Gate")
-    gate_name = models.CharField(max_length=250)
-    site_name = models.CharField(max_length=200, blank=True)
-    person = _kept_reference("people.Person")
-    person_name = models.CharField(max_length=250, blank=True)
-    granted = models.BooleanField()
-    reason = models.CharField(max_length=40)
-    rule = _kept_reference("gates.AccessRule")
-    rule_name = models.CharField(max_length=250, blank=True)
-    distance = models.FloatField(null=True, blank=True, help_text="Mean face distance.")
-    margin = models.FloatField(null=True, blank=True, help_text="Smallest margin to the next.")
-    liveness = models.FloatField(null=True, blank=True, help_text="Mean liveness score.")
-    model_name = models.CharField(
-        max_length=80, blank=True, help_text="The recognition model and distance metric."
+    sequence = models.PositiveBigIntegerField(
+        unique=True, editable=False, verbose_name=_("sequence")
     )
-    frames = models.PositiveSmallIntegerField(help_text="Frames that agreed on the decision.")
+    entry_hash = models.CharField(max_length=64, editable=False, verbose_name=_("entry hash"))
+    occurred_at = models.DateTimeField(db_index=True, verbose_name=_("occurred at"))
+    kiosk = _kept_reference("Kiosk")
+    kiosk_name = models.CharField(max_length=120, verbose_name=_("kiosk name"))
+    gate = _kept_reference("gates.Gate")
+    gate_name = models.CharField(max_length=250, verbose_name=_("gate name"))
+    site_name = models.CharField(max_length=200, blank=True, verbose_name=_("site name"))
+    person = _kept_reference("people.Person")
+    person_name = models.CharField(max_length=250, blank=True, verbose_name=_("person name"))
+    granted = models.BooleanField(verbose_name=_("granted"))
+    reason = models.CharField(max_length=40, verbose_name=_("reason"))
+    rule = _kept_reference("gates.AccessRule")
+    rule_name = models.CharField(max_length=250, blank=True, verbose_name=_("rule name"))
+    distance = models.FloatField(
+        null=True, blank=True, help_text=_("Mean face distance."), verbose_name=_("distance")
+    )
+    margin = models.FloatField(
+        null=True, blank=True, help_text=_("Smallest margin to the next."), verbose_name=_("margin")
+    )
+    liveness = models.FloatField(
+        null=True, blank=True, help_text=_("Mean liveness score."), verbose_name=_("liveness")
+    )
+    model_name = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text=_("The recognition model and distance metric."),
+        verbose_name=_("model name"),
+    )
+    frames = models.PositiveSmallIntegerField(
+        help_text=_("Frames that agreed on the decision."), verbose_name=_("frames")
+    )
     offline_id = models.CharField(
         max_length=40,
         blank=True,
         db_index=True,
         editable=False,
-        help_text="Decided by an offline kiosk: its own id for the passage (sent once it was "
-        "back online, recorded once).",
+        help_text=_(
+            "Decided by an offline kiosk: its own id for the passage (sent once it was "
+            "back online, recorded once)."
+        ),
+        verbose_name=_("offline id"),
     )
     snapshot_sha256 = models.CharField(
-        max_length=64, blank=True, help_text="SHA-256 of the face snapshot, when one was kept."
+        max_length=64,
+        blank=True,
+        help_text=_("SHA-256 of the face snapshot, when one was kept."),
+        verbose_name=_("snapshot sha256"),
     )
 
     class Meta:
@@ -127,9 +160,11 @@ class AccessEvent(AppendOnlyModel):
             models.Index(fields=["person", "occurred_at"]),
             models.Index(fields=["reason", "occurred_at"]),
         ]
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
 
     def __str__(self) -> str:
-        outcome = "granted" if self.granted else "denied"
+        outcome = gettext("granted") if self.granted else gettext("denied")
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.gate_name}: {outcome} ({self.reason})"
 
     @property
@@ -153,42 +188,54 @@ class DoorEvent(AppendOnlyModel):
     one hash chain for both (``recognition.access_log.chain``)."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "Door opened"
-        CLOSED = "closed", "Door closed"
-        FORCED_OPEN = "forced_open", "Door forced open"
-        HELD_OPEN = "held_open", "Door held open"
-        UNLOCKED = "unlocked", "Unlocked remotely"
-        LOCKED = "locked", "Locked remotely"
-        LOCKDOWN = "lockdown", "Lockdown"
-        LOCKDOWN_LIFTED = "lockdown_lifted", "Lockdown lifted"
-        OUTPUT_FAILED = "output_failed", "The door output failed"
+        OPENED = "opened", _("Door opened")
+        CLOSED = "closed", _("Door closed")
+        FORCED_OPEN = "forced_open", _("Door forced open")
+        HELD_OPEN = "held_open", _("Door held open")
+        UNLOCKED = "unlocked", _("Unlocked remotely")
+        LOCKED = "locked", _("Locked remotely")
+        LOCKDOWN = "lockdown", _("Lockdown")
+        LOCKDOWN_LIFTED = "lockdown_lifted", _("Lockdown lifted")
+        OUTPUT_FAILED = "output_failed", _("The door output failed")
 
-    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
-    entry_hash = models.CharField(max_length=64, editable=False)
-    occurred_at = models.DateTimeField(db_index=True)
-    gate = models.ForeignKey(
-        "gates.Gate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    sequence = models.PositiveBigIntegerField(
+        unique=True, editable=False, verbose_name=_("sequence")
     )
-    gate_name = models.CharField(max_length=250)
-    site_name = models.CharField(max_length=200, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    entry_hash = models.CharField(max_length=64, editable=False, verbose_name=_("entry hash"))
+    occurred_at = models.DateTimeField(db_index=True, verbose_name=_("occurred at"))
+    gate = models.ForeignKey(
+        "gates.Gate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gate"),
+    )
+    gate_name = models.CharField(max_length=250, verbose_name=_("gate name"))
+    site_name = models.CharField(max_length=200, blank=True, verbose_name=_("site name"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("operator"),
     )
-    operator_name = models.CharField(max_length=150, blank=True)
-    until = models.DateTimeField(null=True, blank=True)
-    detail = models.CharField(max_length=250, blank=True)
+    operator_name = models.CharField(max_length=150, blank=True, verbose_name=_("operator name"))
+    until = models.DateTimeField(null=True, blank=True, verbose_name=_("until"))
+    detail = models.CharField(max_length=250, blank=True, verbose_name=_("detail"))
 
     class Meta:
         ordering = ["-sequence"]
-        verbose_name = "door event"
+        verbose_name = _("door event")
+        verbose_name_plural = _("door events")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} at {self.gate_name}"
+        return gettext("%(kind)s at %(gate)s") % {
+            "kind": self.get_kind_display(),
+            "gate": self.gate_name,
+        }
 
 
 class AccessSnapshot(models.Model):
@@ -197,7 +244,11 @@ class AccessSnapshot(models.Model):
     the person). The event's ``snapshot_sha256`` proves which picture it was."""
 
     event = models.OneToOneField(
-        "AccessEvent", on_delete=models.DO_NOTHING, db_constraint=False, related_name="snapshot"
+        "AccessEvent",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="snapshot",
+        verbose_name=_("event"),
     )
     person = models.ForeignKey(
         "people.Person",
@@ -205,14 +256,21 @@ class AccessSnapshot(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Deleting the person deletes their snapshots.",
+        help_text=_("Deleting the person deletes their snapshots."),
+        verbose_name=_("person"),
     )
-    image = models.FileField(upload_to=access_snapshot_path, storage=encrypted_storage)
-    taken_at = models.DateTimeField()
-    delete_after = models.DateTimeField(db_index=True)
+    image = models.FileField(
+        upload_to=access_snapshot_path, storage=encrypted_storage, verbose_name=_("image")
+    )
+    taken_at = models.DateTimeField(verbose_name=_("taken at"))
+    delete_after = models.DateTimeField(db_index=True, verbose_name=_("delete after"))
+
+    class Meta:
+        verbose_name = _("access snapshot")
+        verbose_name_plural = _("access snapshots")
 
     def __str__(self) -> str:
-        return f"Face snapshot of event {self.event_id}"
+        return gettext("Face snapshot of event %(event)s") % {"event": self.event_id}
 
 
 class AuditChainHead(models.Model):
@@ -220,8 +278,12 @@ class AuditChainHead(models.Model):
     any number of processes take turns; audit_verify also checks that the chain reaches it
     (a deleted last event or one appended behind the application's back shows up)."""
 
-    sequence = models.PositiveBigIntegerField(default=0)
-    entry_hash = models.CharField(max_length=64)
+    sequence = models.PositiveBigIntegerField(default=0, verbose_name=_("sequence"))
+    entry_hash = models.CharField(max_length=64, verbose_name=_("entry hash"))
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
 
     def __str__(self) -> str:
         return f"Access log head at event {self.sequence}"
@@ -233,13 +295,17 @@ class AuditAnchor(AppendOnlyModel):
     which events it removed: how many, up to which sequence, and the digest of their
     (sequence, hash) pairs, kept as :class:`PrunedAccessEvent` rows."""
 
-    statement = models.TextField(editable=False)
-    signature = models.CharField(max_length=128, editable=False)
-    sequence = models.PositiveBigIntegerField(editable=False, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    statement = models.TextField(editable=False, verbose_name=_("statement"))
+    signature = models.CharField(max_length=128, editable=False, verbose_name=_("signature"))
+    sequence = models.PositiveBigIntegerField(
+        editable=False, db_index=True, verbose_name=_("sequence")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["sequence", "id"]
+        verbose_name = _("audit anchor")
+        verbose_name_plural = _("audit anchors")
 
     def __str__(self) -> str:
         return f"Anchor of the access log at event {self.sequence}"
@@ -250,14 +316,22 @@ class PrunedAccessEvent(AppendOnlyModel):
     and hash in the chain, so that the events after it still verify. No fact about the passage
     is kept."""
 
-    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
-    entry_hash = models.CharField(max_length=64, editable=False)
+    sequence = models.PositiveBigIntegerField(
+        unique=True, editable=False, verbose_name=_("sequence")
+    )
+    entry_hash = models.CharField(max_length=64, editable=False, verbose_name=_("entry hash"))
     anchor = models.ForeignKey(
-        AuditAnchor, on_delete=models.PROTECT, related_name="pruned_events", editable=False
+        AuditAnchor,
+        on_delete=models.PROTECT,
+        related_name="pruned_events",
+        editable=False,
+        verbose_name=_("anchor"),
     )
 
     class Meta:
         ordering = ["sequence"]
+        verbose_name = _("pruned access event")
+        verbose_name_plural = _("pruned access events")
 
     def __str__(self) -> str:
         return f"Pruned access event {self.sequence}"
@@ -273,11 +347,21 @@ class DoorActuation(AppendOnlyModel):
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="door",
+        verbose_name=_("event"),
     )
-    opened = models.BooleanField()
-    detail = models.CharField(max_length=250, blank=True)
-    recorded_at = models.DateTimeField()
-    digest = models.CharField(max_length=64, editable=False)
+    opened = models.BooleanField(verbose_name=_("opened"))
+    detail = models.CharField(max_length=250, blank=True, verbose_name=_("detail"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
+    digest = models.CharField(max_length=64, editable=False, verbose_name=_("digest"))
+
+    class Meta:
+        verbose_name = _("door actuation")
+        verbose_name_plural = _("door actuations")
 
     def __str__(self) -> str:
-        return f"Door {'opened' if self.opened else 'not opened'} for event {self.event_id}"
+        text = (
+            "Door opened for event %(event)s"
+            if self.opened
+            else "Door not opened for event %(event)s"
+        )
+        return gettext(text) % {"event": self.event_id}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accessportal.data_at_rest import encrypted_storage
 from people.validators import validate_photo_pixels, validate_photo_size
@@ -25,28 +27,45 @@ class FacePhoto(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ENROLLED = "enrolled", "Enrolled"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending")
+        ENROLLED = "enrolled", _("Enrolled")
+        REJECTED = "rejected", _("Rejected")
 
     person = models.ForeignKey(
-        "people.Person", on_delete=models.CASCADE, related_name="face_photos"
+        "people.Person",
+        on_delete=models.CASCADE,
+        related_name="face_photos",
+        verbose_name=_("person"),
     )
     image = models.ImageField(
         upload_to=face_photo_path,
         storage=encrypted_storage,
         validators=[validate_photo_size, validate_photo_pixels],
-        help_text="Stored encrypted.",
+        help_text=_("Stored encrypted."),
+        verbose_name=_("image"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    reason_code = models.CharField(max_length=40, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    reason_code = models.CharField(max_length=40, blank=True, verbose_name=_("reason code"))
     reason = models.CharField(
-        max_length=300, blank=True, help_text="Why the photo was rejected, or a warning."
+        max_length=300,
+        blank=True,
+        help_text=_("Why the photo was rejected, or a warning."),
+        verbose_name=_("reason"),
     )
-    embedding = models.BinaryField(null=True, blank=True, editable=False)
-    model_name = models.CharField(max_length=60, blank=True, editable=False)
-    face_px = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    sharpness = models.FloatField(null=True, blank=True, editable=False)
+    embedding = models.BinaryField(
+        null=True, blank=True, editable=False, verbose_name=_("embedding")
+    )
+    model_name = models.CharField(
+        max_length=60, blank=True, editable=False, verbose_name=_("model name")
+    )
+    face_px = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("face px")
+    )
+    sharpness = models.FloatField(
+        null=True, blank=True, editable=False, verbose_name=_("sharpness")
+    )
     similar_person = models.ForeignKey(
         "people.Person",
         on_delete=models.SET_NULL,
@@ -54,14 +73,20 @@ class FacePhoto(models.Model):
         blank=True,
         related_name="+",
         editable=False,
-        help_text="Another person this face resembles closely.",
+        help_text=_("Another person this face resembles closely."),
+        verbose_name=_("similar person"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "model_name"])]
+        verbose_name = _("face photo")
+        verbose_name_plural = _("face photos")
 
     def __str__(self) -> str:
-        return f"Face photo {self.pk} of {self.person}"
+        return gettext("Face photo %(number)s of %(person)s") % {
+            "number": self.pk,
+            "person": self.person,
+        }

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accessportal.admin import ChangeHistoryAdminMixin
 from recognition.models import ReportExport, ScheduledReport
@@ -20,7 +21,7 @@ class ReportExportAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return report_exports_visible(request.user)
 
-    @admin.display(description="file")
+    @admin.display(description=_("file"))
     def download(self, export: ReportExport) -> str:
         if export.status != ReportExport.Status.DONE:
             return "-"

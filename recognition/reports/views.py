@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gates.local_time import local_day
@@ -54,7 +55,7 @@ def access_report(request: HttpRequest) -> HttpResponse:
     events = filterset.qs if filterset.is_valid() else None
     context = {
         **admin.site.each_context(request),
-        "title": "Access report",
+        "title": _("Access report"),
         "time_zone": settings.TIME_ZONE,
         "filterset": filterset,
         "query": request.GET.urlencode(),

@@ -28,7 +28,7 @@ class GateStatus:
     denied_today: int = 0
     last_events: list[dict[str, Any]] = field(default_factory=list)
     door: str = "unknown"  # the door's state, as a code for the page's styles
-    door_text: str = "No sensor"
+    door_text: str = ""  # door_summary's words (no state: "No sensor")
     locked_down: bool = False
 
 

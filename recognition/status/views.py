@@ -13,9 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from gates.decisions import REASON_LABELS
 from gates.models import Site
 from recognition.doors.states import UNLOCK_MINUTES
+from recognition.kiosks.pairing import KioskState
 from recognition.status.consumer import may_see_status, status_page_protocol
 from recognition.status.gates import LAST_EVENTS, GateStatus, gate_statuses
 from recognition.status.occupancy import ONE_WAY, site_occupants
@@ -32,6 +35,18 @@ def gate_status_context(request: HttpRequest) -> dict[str, Any]:
         "sites": Site.objects.filter(gates__direction__in=ONE_WAY).distinct(),
         "may_operate_doors": request.user.has_perm("gates.operate_door"),
         "unlock_minutes": UNLOCK_MINUTES,
+        "labels": status_page_labels(),
+    }
+
+
+def status_page_labels() -> dict[str, Any]:
+    """The words recognition/status.js writes for live updates, in the operator's language
+    (updates carry codes: one update goes to every page, whatever its language)."""
+    return {
+        "reasons": {reason.value: str(label) for reason, label in REASON_LABELS.items()},
+        "kiosk_states": {state.value: state.label for state in KioskState},
+        "granted": str(_("granted")),
+        "denied": str(_("denied")),
     }
 
 
@@ -44,7 +59,7 @@ def gate_status_page(request: HttpRequest) -> HttpResponse:
         "recognition/status.html",
         {
             **admin.site.each_context(request),
-            "title": "Gates and kiosks",
+            "title": _("Gates and kiosks"),
             **gate_status_context(request),
         },
     )
@@ -112,7 +127,7 @@ def site_occupancy_page(request: HttpRequest, site_id: int) -> HttpResponse:
         "recognition/occupancy.html",
         {
             **admin.site.each_context(request),
-            "title": f"Inside {site.name} now",
+            "title": _("Inside %(site)s now") % {"site": site.name},
             "site": site,
             "occupants": site_occupants(site, now=now),
             "now": now,

@@ -7,7 +7,10 @@
   const data = JSON.parse(document.getElementById("schedule-editor-data").textContent);
   const csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
   const SLOTS = 96; // quarter hours in a day
-  const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+  // Words in the operator's language: Django's JavaScript catalogue (/jsi18n/), loaded first.
+  const gettext = window.gettext || ((text) => text);
+  const fill = (text, values) => (window.interpolate ? window.interpolate(text, values, true) : text);
+  const DAYS = [gettext("Monday"), gettext("Tuesday"), gettext("Wednesday"), gettext("Thursday"), gettext("Friday"), gettext("Saturday"), gettext("Sunday")];
   const grid = document.getElementById("week-grid");
   const message = document.getElementById("editor-message");
   const saveButton = document.getElementById("save-week");
@@ -143,12 +146,12 @@
     });
     const list = document.getElementById("window-list");
     list.innerHTML = "";
-    if (!found.length) list.innerHTML = "<li>No window: this schedule never opens.</li>";
+    if (!found.length) list.innerHTML = `<li>${gettext("No window: this schedule never opens.")}</li>`;
     for (const w of found) {
       const item = document.createElement("li");
       const night = w.ends_next_day && w.end !== "00:00";
       item.className = night ? "night" : "";
-      const end = w.ends_next_day ? (w.end === "00:00" ? "24:00" : `${w.end} the next day`) : w.end;
+      const end = w.ends_next_day ? (w.end === "00:00" ? "24:00" : fill(gettext("%(end)s the next day"), { end: w.end })) : w.end;
       item.textContent = `${DAYS[w.weekday]} ${w.start}–${end}`;
       list.appendChild(item);
     }
@@ -247,7 +250,7 @@
   // A field's name as a person reads it ("ends_next_day" -> "Ends next day"); a window's
   // index as "Window 1" (errors used to read "0: end: ...").
   function fieldLabel(field) {
-    if (/^\d+$/.test(field)) return `Window ${Number(field) + 1}`;
+    if (/^\d+$/.test(field)) return fill(gettext("Window %(number)s"), { number: Number(field) + 1 });
     const words = field.replace(/_/g, " ");
     return words.charAt(0).toUpperCase() + words.slice(1);
   }
@@ -281,7 +284,7 @@
     try {
       payload = await response.json();
     } catch (e) {
-      payload = { detail: `The server answered ${response.status}.` };
+      payload = { detail: fill(gettext("The server answered %(status)s."), { status: response.status }) };
     }
     return { ok: response.ok, payload };
   }
@@ -294,17 +297,17 @@
     try {
       result = await send(data.scheduleUrl, "PATCH", { windows: windows() });
     } catch (e) {
-      result = { ok: false, payload: { detail: "The server could not be reached; nothing was saved." } };
+      result = { ok: false, payload: { detail: gettext("The server could not be reached; nothing was saved.") } };
     }
     if (result.ok) {
       load(result.payload.windows);
       savedState = state();
       root.dataset.state = "saved";
-      say(message, "Saved.", "ok");
+      say(message, gettext("Saved."), "ok");
     } else {
       root.dataset.state = "error";
       const texts = messages(result.payload);
-      say(message, texts.join(" ") || "The schedule could not be saved.", "error");
+      say(message, texts.join(" ") || gettext("The schedule could not be saved."), "error");
       DAYS.forEach((name, day) => {
         if (texts.some((t) => t.includes(name))) {
           grid.querySelector(`.day-head[data-day="${day}"]`).classList.add("has-error");
@@ -327,7 +330,7 @@
   function renderHolidays() {
     const box = document.getElementById("holidays");
     if (!data.calendars.length) {
-      box.innerHTML = "<p>This schedule follows no holiday calendar (choose one on the schedule's page).</p>";
+      box.innerHTML = `<p>${gettext("This schedule follows no holiday calendar (choose one on the schedule's page).")}</p>`;
       return;
     }
     const rows = data.holidays
@@ -336,12 +339,12 @@
       .map((h) => {
         const calendar = data.calendars.find((c) => c.id === h.calendar);
         const hours = h.windows.length
-          ? h.windows.map((w) => `${w.start.slice(0, 5)}–${w.end.slice(0, 5)}${w.ends_next_day ? " (next day)" : ""}`).join(", ")
-          : "closed";
+          ? h.windows.map((w) => `${w.start.slice(0, 5)}–${w.end.slice(0, 5)}${w.ends_next_day ? gettext(" (next day)") : ""}`).join(", ")
+          : gettext("closed");
         const calendarName = escapeHtml(calendar ? calendar.name : "");
         return `<tr data-date="${h.date}"><td>${h.date}</td><td>${escapeHtml(h.name)}</td><td>${hours}</td><td>${calendarName}</td></tr>`;
       });
-    box.innerHTML = `<table class="holiday-table"><thead><tr><th>Date</th><th>Name</th><th>Opening</th><th>Calendar</th></tr></thead><tbody>${rows.join("") || '<tr><td colspan="4">No dates yet.</td></tr>'}</tbody></table>`;
+    box.innerHTML = `<table class="holiday-table"><thead><tr><th>${gettext("Date")}</th><th>${gettext("Name")}</th><th>${gettext("Opening")}</th><th>${gettext("Calendar")}</th></tr></thead><tbody>${rows.join("") || `<tr><td colspan="4">${gettext("No dates yet.")}</td></tr>`}</tbody></table>`;
   }
 
   function escapeHtml(text) {
@@ -375,7 +378,7 @@
         form.reset();
         say(note, `Added ${result.payload.date}.`, "ok");
       } else {
-        say(note, messages(result.payload).join(" ") || "The date could not be added.", "error");
+        say(note, messages(result.payload).join(" ") || gettext("The date could not be added."), "error");
       }
     });
   }
@@ -385,7 +388,7 @@
   savedState = state();
   const offGrid = data.windows.filter((w) => [w.start, w.end].some((t) => Number(t.split(":")[1]) % 15 || Number(t.split(":")[2] || 0)));
   if (offGrid.length) {
-    say(message, "Some windows do not start or end on a quarter hour; the grid shows them widened to the quarter, and saving here would keep them so. Use the schedule's page for exact minutes.", "error");
+    say(message, gettext("Some windows do not start or end on a quarter hour; the grid shows them widened to the quarter, and saving here would keep them so. Use the schedule's page for exact minutes."), "error");
   }
   if (data.canEdit) {
     enablePainting();

@@ -9,6 +9,6 @@ document.querySelectorAll("[data-copy]").forEach((button) => {
     } catch (error) {
       document.execCommand("copy"); // where the clipboard API is not allowed (plain http)
     }
-    button.textContent = "Copied";
+    button.textContent = gettext("Copied");
   });
 });

@@ -8,7 +8,8 @@
   const rows = document.getElementById("export-rows");
   const error = document.getElementById("export-error");
   const download = document.getElementById("export-download");
-  const labels = { queued: "Queued", running: "Running", done: "Done", failed: "Failed" };
+  const gettext = window.gettext || ((text) => text); // Django's JavaScript catalogue (/jsi18n/)
+  const labels = { queued: gettext("Queued"), running: gettext("Running"), done: gettext("Done"), failed: gettext("Failed") };
 
   async function poll() {
     let state;
@@ -23,7 +24,9 @@
     page.dataset.status = state.status;
     status.textContent = labels[state.status] || state.status;
     bar.value = state.progress;
-    rows.textContent = state.rows_done + (state.rows_total === null ? "" : " of " + state.rows_total) + " rows";
+    const values = { done: state.rows_done, total: state.rows_total };
+    const text = state.rows_total === null ? gettext("%(done)s rows") : gettext("%(done)s of %(total)s rows");
+    rows.textContent = window.interpolate ? window.interpolate(text, values, true) : text;
     if (state.error) {
       error.textContent = state.error;
       error.hidden = false;

@@ -13,6 +13,8 @@
   }, Number(root.dataset.keepAliveSeconds) * 1000);
   // The socket's close codes and back-off come from the server (status/consumer.py).
   const socketProtocol = JSON.parse(document.getElementById("status-socket").textContent);
+  // Updates carry codes; the page's words are in its operator's language.
+  const labels = JSON.parse(document.getElementById("status-labels").textContent);
   const CLOSE = socketProtocol.closeCodes;
   const { firstSeconds, maxSeconds, jitter } = socketProtocol.reconnect;
   let delay = firstSeconds;
@@ -39,7 +41,7 @@
     if (!status) return;
     item.dataset.status = status;
     if (status === "online") item.dataset.seenAt = String(Date.now()); // this clock, not the server's
-    item.querySelector(".kiosk-status").textContent = status;
+    item.querySelector(".kiosk-status").textContent = labels.kiosk_states[status] || status;
   }
 
   function addEvent(event) {
@@ -52,7 +54,8 @@
     const row = document.createElement("tr");
     row.className = `${event.granted ? "granted" : "denied"} fresh`;
     row.dataset.event = event.id;
-    for (const text of [event.local, event.person, event.granted ? "granted" : "denied", event.reason_label]) {
+    const decision = event.granted ? labels.granted : labels.denied;
+    for (const text of [event.local, event.person, decision, labels.reasons[event.reason] || event.reason_label]) {
       const cell = document.createElement("td");
       cell.textContent = text;
       row.appendChild(cell);
@@ -68,7 +71,8 @@
     const door = document.querySelector(`.gate-card[data-gate="${update.gate}"] .door`);
     if (!door) return;
     door.dataset.door = update.door;
-    door.querySelector(".door-state").textContent = update.text;
+    const lang = document.documentElement.lang;
+    door.querySelector(".door-state").textContent = (update.texts && update.texts[lang]) || update.text;
   }
 
   function connect() {

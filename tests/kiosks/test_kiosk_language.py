@@ -59,10 +59,11 @@ def test_the_servers_messages_at_a_chinese_site_are_in_chinese():
     assert decision["message"] == "无法识别此通行证或号码。请重试或咨询前台。"
 
 
-def po_entries() -> dict[str, str]:
-    """msgid -> msgstr (the first form of a plural) of the Chinese catalogue."""
+def po_entries(domain: str = "django") -> dict[str, str]:
+    """msgid -> msgstr (the first form of a plural) of a Chinese catalogue (django: the
+    server's texts; djangojs: the operators' pages' scripts')."""
     entries = {}
-    for block in (LOCALE / "django.po").read_text(encoding="utf-8").split("\n\n"):
+    for block in (LOCALE / f"{domain}.po").read_text(encoding="utf-8").split("\n\n"):
         fields: dict[str, str] = {}
         current = None
         for line in block.splitlines():
