@@ -43,7 +43,12 @@ urlpatterns = [
     path("account/passkeys/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's language menu
     # The pages' scripts' words (static/*/*.js call gettext), from locale/<lang>/djangojs.po.
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path(
+        "jsi18n/",
+        # With the admin's own words: its widgets' scripts read the same global catalogue.
+        JavaScriptCatalog.as_view(packages=["django.contrib.admin"]),
+        name="javascript-catalog",
+    ),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("files/<path:name>", stored_file, name="stored-file"),

@@ -91,7 +91,7 @@ class GateGroupAdmin(ChangeHistoryAdminMixin, admin.ModelAdmin):
 
 @admin.register(Gate)
 class GateAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
-    access_column = "Person"
+    access_column = _("Person")
     access_empty_subject = _("this gate")
     list_display = ["name", "site", "direction", "is_active", "group_list"]
     list_filter = ["site", "direction", "is_active", "groups"]

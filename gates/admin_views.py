@@ -52,7 +52,7 @@ class AccessAnswersAdminMixin:
     that answers for any date, time and time zone. Needs ``gates.check_access`` as well as
     permission to view the object."""
 
-    access_column: str
+    access_column: str | Promise
     access_empty_subject: str | Promise
 
     # To provide: the answers for an object at an instant, the page title, the default zone.

@@ -163,7 +163,7 @@ class ConsentInline(admin.StackedInline):
 
 @admin.register(Person)
 class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, admin.ModelAdmin):
-    access_column = "Gate"
+    access_column = _("Gate")
     access_empty_subject = _("this person or their groups")
 
     class Media:
@@ -172,7 +172,7 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     def object_tools(self, request, object_id) -> list[tuple[str, str]]:
         tools = [(reverse("gates:person-week", args=[object_id]), str(_("Week of access")))]
         if request.user.has_perm("people.change_person"):
-            tools.append((reverse("people:pass", args=[object_id]), "QR pass"))
+            tools.append((reverse("people:pass", args=[object_id]), str(_("QR pass"))))
         if request.user.has_perm("people.export_person_data"):
             tools.append(
                 (reverse("people:data-export", args=[object_id]), str(_("Export all data")))

@@ -90,11 +90,23 @@ def english_words(html: str, data_words: set[str]) -> set[str]:
     return found
 
 
+def json_values(value) -> list[str]:
+    """The texts in a value, a JSON document's values without its keys (the change history
+    records field names as keys: they are labels, not typed data)."""
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in json_values(item)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in json_values(item)]
+    return [str(value)]
+
+
 def typed_data_words() -> set[str]:
     """Every word of every text someone typed into the product's tables (names are shown as
     typed), and the zones' names."""
     words: set[str] = set()
     for model in apps.get_models():
+        if model._meta.app_label == "contenttypes" or model._meta.model_name == "permission":
+            continue  # Django's own names of things, not typed by anyone
         texts = [
             f.name
             for f in model._meta.concrete_fields
@@ -103,7 +115,8 @@ def typed_data_words() -> set[str]:
         ]
         for row in model.objects.values_list(*texts) if texts else ():
             for value in row:
-                words.update(w.lower() for w in re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)*", str(value)))
+                for text in json_values(value):
+                    words.update(w.lower() for w in re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)*", text))
     for zone in zoneinfo.available_timezones():
         words.update(w.lower() for w in re.findall(r"[A-Za-z]+", zone))
     return words
@@ -113,7 +126,7 @@ def typed_data_words() -> set[str]:
 def product(users):
     """A site of a Chinese customer, with one of everything, typed in Chinese."""
     site = Site.objects.create(name="总部", slug="hq", timezone="Asia/Shanghai", language="zh-hans")
-    gate = Gate.objects.create(site=site, name="正门", slug="main", direction="both")
+    gate = Gate.objects.create(site=site, name="正门", slug="main", direction="in")
     area = GateGroup.objects.create(name="大楼", slug="building")
     gate.groups.add(area)
     calendar = HolidayCalendar.objects.create(name="法定节假日")

@@ -56,9 +56,9 @@ class AccessEventFilter(FilterSet):
     site = filters.ModelChoiceFilter(
         field_name="gate__site", queryset=Site.objects.all(), label=_("Site")
     )
-    gate = filters.ModelChoiceFilter(queryset=Gate.objects.select_related("site"))
-    kiosk = filters.ModelChoiceFilter(queryset=Kiosk.objects.all())
-    person = filters.ModelChoiceFilter(queryset=Person.objects.all())
+    gate = filters.ModelChoiceFilter(queryset=Gate.objects.select_related("site"), label=_("Gate"))
+    kiosk = filters.ModelChoiceFilter(queryset=Kiosk.objects.all(), label=_("Kiosk"))
+    person = filters.ModelChoiceFilter(queryset=Person.objects.all(), label=_("Person"))
     group = filters.ModelChoiceFilter(
         field_name="person__groups", queryset=PersonGroup.objects.all(), label=_("Group")
     )

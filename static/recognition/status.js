@@ -15,6 +15,7 @@
   const socketProtocol = JSON.parse(document.getElementById("status-socket").textContent);
   // Updates carry codes; the page's words are in its operator's language.
   const labels = JSON.parse(document.getElementById("status-labels").textContent);
+  const gettext = window.gettext || ((text) => text); // Django's JavaScript catalogue (/jsi18n/)
   const CLOSE = socketProtocol.closeCodes;
   const { firstSeconds, maxSeconds, jitter } = socketProtocol.reconnect;
   let delay = firstSeconds;
@@ -81,7 +82,7 @@
     socket.onopen = () => {
       delay = firstSeconds;
       root.dataset.live = "live";
-      liveState.textContent = "on";
+      liveState.textContent = gettext("on");
     };
     socket.onmessage = (message) => {
       const update = JSON.parse(message.data);
@@ -92,11 +93,12 @@
     socket.onclose = (closed) => {
       root.dataset.live = "offline";
       if (closed.code === CLOSE.NOT_SIGNED_IN || closed.code === CLOSE.NOT_ALLOWED) {
-        liveState.textContent = closed.reason || "not allowed";
+        liveState.textContent = closed.reason || gettext("not allowed");
         return;
       }
       const wait = Math.min(delay, maxSeconds) * (1 - jitter + Math.random() * 2 * jitter);
-      liveState.textContent = `reconnecting in ${Math.round(wait)} s`;
+      const text = gettext("reconnecting in %(seconds)s s");
+      liveState.textContent = window.interpolate ? window.interpolate(text, { seconds: Math.round(wait) }, true) : text;
       setTimeout(connect, wait * 1000);
       delay = Math.min(delay * 2, maxSeconds);
     };
