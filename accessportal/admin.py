@@ -4,14 +4,21 @@ change history's own list (django-auditlog's, with a filter by who made the chan
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditlog.admin import LogEntryAdmin
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from auditlog.models import LogEntry
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 VIEW_HISTORY = "auditlog.view_logentry"
@@ -29,10 +36,39 @@ class ChangeHistoryAdminMixin(AuditlogHistoryAdminMixin):
         "admin/change_history_change_form.html"
     )
 
+    def history_entries(self, obj: Any) -> QuerySet[LogEntry]:
+        """The changes the object's history lists: its own (the person's page adds those of
+        their face photos, consents, PIN and rules)."""
+        return LogEntry.objects.get_for_object(obj)
+
     def auditlog_history_view(self, request, object_id, extra_context=None):
+        """django-auditlog's history page, for those who may see the change history, listing
+        ``history_entries`` with the object each change was made to."""
         if not request.user.has_perm(VIEW_HISTORY):
             raise PermissionDenied
-        return super().auditlog_history_view(request, object_id, extra_context)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        entries = (
+            self.history_entries(obj)
+            .select_related("actor", "content_type")
+            .order_by("-timestamp", "-id")
+        )
+        paginator = self.get_paginator(request, entries, self.auditlog_history_per_page)
+        page = paginator.get_page(request.GET.get(PAGE_VAR, 1))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Change history: %(object)s") % {"object": obj},
+            "module_name": str(capfirst(self.model._meta.verbose_name_plural)),
+            "page_range": paginator.get_elided_page_range(page.number),
+            "page_var": PAGE_VAR,
+            "pagination_required": paginator.count > self.auditlog_history_per_page,
+            "object": obj,
+            "opts": self.model._meta,
+            "log_entries": page,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.auditlog_history_template, context)
 
     def object_tools(self, request, object_id) -> list[tuple[str, str]]:
         """Links (url, label) to pages about this object, shown beside "History"."""
@@ -40,6 +76,8 @@ class ChangeHistoryAdminMixin(AuditlogHistoryAdminMixin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         opts = self.model._meta
+        if self.get_object(request, unquote(object_id)) is None:  # e.g. /admin/…/1/typo/
+            return super().change_view(request, object_id, form_url, extra_context)
         extra_context = {
             **(extra_context or {}),
             "extra_object_tools": self.object_tools(request, object_id),
@@ -84,24 +122,64 @@ def _change(field: str, values: object, *, created: bool) -> str | None:
     return f"{field}: {values}"
 
 
-def changes_text(entry: LogEntry) -> str:
-    """What an entry changed, as a person reads it: the fields' names and their values before
-    and after ("time zone: UTC → Europe/Berlin"), choices by their labels."""
-    if entry.action == LogEntry.Action.DELETE:
-        return str(_("deleted"))
-    created = entry.action == LogEntry.Action.CREATE
+def _display(entry: LogEntry) -> dict[str, Any]:
+    """The entry's changes by the fields' names as people read them, choices by their labels.
+    Many-to-many changes are read as recorded: with JSON changes, django-auditlog's display of
+    them is the record's keys ("['type', 'operation', 'objects']")."""
     display = dict(entry.changes_display_dict or {})
-    # Many-to-many changes are read as recorded: with JSON changes, django-auditlog's display
-    # of them is the record's keys ("['type', 'operation', 'objects']").
     kind = entry.content_type.model_class() if entry.content_type_id else None
     for name, values in (entry.changes_dict or {}).items():
         if isinstance(values, dict) and kind is not None:
             label = str(kind._meta.get_field(name).verbose_name)
             if label in display:
                 display[label] = values
+    return display
+
+
+def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
+    """(field, before, after) for each change of an entry, in words: yes and no, a dash for
+    nothing, a list's change as what was done and to what; no ids, no empty relations."""
+    rows = []
+    for field, values in _display(entry).items():
+        if field.lower() in HIDDEN_CHANGES:
+            continue
+        label = capfirst(field)
+        if isinstance(values, dict):
+            operation = values.get("operation", "")
+            objects = ", ".join(str(o) for o in values.get("objects", []))
+            rows.append((label, str(OPERATIONS.get(operation, operation)), objects))
+        elif isinstance(values, list | tuple) and len(values) == 2:
+            before, after = (str(v) for v in values)
+            if not (EMPTY_RELATION.match(before) or EMPTY_RELATION.match(after)):
+                rows.append((label, _value(before), _value(after)))
+        else:
+            rows.append((label, "", str(values)))
+    return rows
+
+
+def change_rows_html(entry: LogEntry) -> str:
+    """An entry's changes as a table (the history pages), in the operator's language."""
+    if entry.action in (LogEntry.Action.DELETE, LogEntry.Action.ACCESS):
+        return format_html('<span class="no-changes">{}</span>', _("No field changes"))
+    return format_html(
+        '<table class="change-rows"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+        "<tbody>{}</tbody></table>",
+        _("Field"),
+        _("From"),
+        _("To"),
+        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", change_rows(entry)),
+    )
+
+
+def changes_text(entry: LogEntry) -> str:
+    """What an entry changed, as a person reads it: the fields' names and their values before
+    and after ("time zone: UTC → Europe/Berlin"), choices by their labels."""
+    if entry.action == LogEntry.Action.DELETE:
+        return str(_("deleted"))
+    created = entry.action == LogEntry.Action.CREATE
     shown = [
         text
-        for field, values in display.items()
+        for field, values in _display(entry).items()
         if field.lower() not in HIDDEN_CHANGES
         and (text := _change(field, values, created=created)) is not None
     ]
@@ -137,6 +215,10 @@ class ChangeHistoryAdmin(LogEntryAdmin):
     def user_url(self, entry: LogEntry) -> str:
         """django-auditlog's user column, with "system" in the operator's language."""
         return super().user_url(entry) if entry.actor_id else str(_("system"))
+
+    @admin.display(description=_("Changes"))
+    def msg(self, entry: LogEntry) -> str:
+        return change_rows_html(entry)
 
     @admin.display(description=_("changes"))
     def changed(self, entry: LogEntry) -> str:

@@ -29,7 +29,19 @@ SUPERUSERS = "superusers"  # in SECOND_FACTOR_ROLES: superusers, whatever their 
 # Paths an operator without a second factor may still reach: setting one up and signing out,
 # and what is not an operator's page at all (static files, health checks, the kiosk).
 PASSKEY_REGISTRATION = "/account/passkeys/registration/"
-OPEN_PATHS = ("/account/", "/admin/logout/", "/static/", "/healthz", "/kiosk/", "/favicon")
+# The setup pages' own requests stay open: the scripts' words (/jsi18n/, loaded by every admin
+# page) and the language button. Sending them to the setup page instead would start the setup
+# again, with a new secret, behind the operator's back.
+OPEN_PATHS = (
+    "/account/",
+    "/admin/logout/",
+    "/static/",
+    "/healthz",
+    "/kiosk/",
+    "/favicon",
+    "/jsi18n/",
+    "/i18n/",
+)
 
 
 def second_factor_required(user: Any) -> bool:

@@ -1,8 +1,9 @@
 """Permissions-Policy: which browser features a page may use.
 
 Every response gets ``PERMISSIONS_POLICY_DEFAULT`` (the camera off, among others) unless its
-view set its own: the kiosk page allows the camera for this origin only
-(``PERMISSIONS_POLICY_KIOSK``). Content-Security-Policy comes from django-csp (settings).
+view set its own: the kiosk page and enrolment from the camera allow the camera for this
+origin only (``PERMISSIONS_POLICY_CAMERA``). Content-Security-Policy comes from django-csp
+(settings).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "Permissions-Policy"
-PERMISSIONS_POLICY_KIOSK = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+PERMISSIONS_POLICY_CAMERA = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
 
 class PermissionsPolicyMiddleware:

@@ -410,8 +410,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Browser features no page needs are switched off; only the kiosk page may use the camera
-# (accessportal/security_headers.py).
+# Browser features no page needs are switched off; only the kiosk page and enrolment from the
+# camera may use the camera (accessportal/security_headers.py).
 PERMISSIONS_POLICY_DEFAULT = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 SILENCED_SYSTEM_CHECKS: list[str] = []
 if not HTTPS:

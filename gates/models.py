@@ -267,12 +267,12 @@ class Gate(models.Model):
             models.UniqueConstraint(
                 fields=["site", "name"],
                 name="gate_name_unique_per_site",
-                violation_error_message="This site already has a gate with this name.",
+                violation_error_message=_("This site already has a gate with this name."),
             ),
             models.CheckConstraint(
                 condition=models.Q(offline_allow_list=False) | ~models.Q(offline_door_url=""),
                 name="gate_offline_list_has_door_url",
-                violation_error_message="An offline allow-list needs the offline door URL.",
+                violation_error_message=_("An offline allow-list needs the offline door URL."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(door_output="webhook")
@@ -332,7 +332,10 @@ class DoorState(models.Model):
         verbose_name_plural = _("door states")
 
     def __str__(self) -> str:
-        return f"Door of {self.gate}: {self.get_sensor_display()}"
+        return str(
+            _("Door of %(gate)s: %(sensor)s")
+            % {"gate": self.gate, "sensor": self.get_sensor_display()}
+        )
 
 
 class WindowBase(models.Model):
@@ -361,13 +364,15 @@ class WindowBase(models.Model):
         if not self.ends_next_day and self.end <= self.start:
             raise ValidationError(
                 {
-                    "end": "The end is before the start. Tick 'ends next day' for a window "
-                    "that crosses midnight."
+                    "end": _(
+                        "The end is before the start. Tick 'ends next day' for a window "
+                        "that crosses midnight."
+                    )
                 }
             )
         if self.ends_next_day and self.end > self.start:
             raise ValidationError(
-                {"end": "A window that ends the next day cannot be longer than 24 hours."}
+                {"end": _("A window that ends the next day cannot be longer than 24 hours.")}
             )
 
     def describe(self) -> str:
@@ -410,7 +415,7 @@ class Holiday(models.Model):
             models.UniqueConstraint(
                 fields=["calendar", "date"],
                 name="holiday_date_unique_per_calendar",
-                violation_error_message="This calendar already has an entry for this date.",
+                violation_error_message=_("This calendar already has an entry for this date."),
             )
         ]
         verbose_name = _("holiday")
@@ -590,8 +595,8 @@ class AccessRule(models.Model):
         return self.person or self.group
 
     RULE_CHOICES = (
-        ("person", "group", "who this rule is for: a person or a group"),
-        ("gate", "gate_group", "where it applies: a gate or a gate group"),
+        ("person", "group", _("who this rule is for: a person or a group")),
+        ("gate", "gate_group", _("where it applies: a gate or a gate group")),
     )
 
     @classmethod
@@ -602,9 +607,9 @@ class AccessRule(models.Model):
         for first, second, what in cls.RULE_CHOICES:
             picked = [name for name in (first, second) if chosen.get(name)]
             if not picked:
-                errors[first] = f"Choose {what}."
+                errors[first] = str(_("Choose %(what)s.") % {"what": what})
             elif len(picked) == 2:
-                errors[second] = f"Choose {what}, not both."
+                errors[second] = str(_("Choose %(what)s, not both.") % {"what": what})
         return errors
 
     @property

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from auditlog.models import LogEntry
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,7 +18,7 @@ from gates import admin_views
 from gates.admin import RuleInlineBase
 from gates.models import Site
 from people.consent import consent_in_force, consent_text_current
-from people.erasure import person_erase
+from people.erasure import person_erase, rows_about_person
 from people.models import Consent, ConsentText, Person, PersonGroup, PersonPin, Visit
 from people.pins import pin_errors, pin_set
 from recognition.faces.admin import (
@@ -169,10 +170,21 @@ class PersonAdmin(ChangeHistoryAdminMixin, admin_views.AccessAnswersAdminMixin, 
     class Media:
         js = ["recognition/face_photo_status.js"]
 
+    def history_entries(self, person: Person) -> QuerySet[LogEntry]:
+        """The person's history with their face photos', consents', PIN's and own rules'
+        changes (``rows_about_person``): one place to see what was done about them."""
+        about = Q()
+        for content_type, ids in rows_about_person(person.pk).items():
+            about |= Q(content_type=content_type, object_id__in=ids)
+        return LogEntry.objects.filter(about)
+
     def object_tools(self, request, object_id) -> list[tuple[str, str]]:
         tools = [(reverse("gates:person-week", args=[object_id]), str(_("Week of access")))]
         if request.user.has_perm("people.change_person"):
             tools.append((reverse("people:pass", args=[object_id]), str(_("QR pass"))))
+        if request.user.has_perm("recognition.add_facephoto"):
+            camera = reverse("recognition:face-camera", args=[object_id])
+            tools.append((camera, str(_("Enrol from the camera"))))
         if request.user.has_perm("people.export_person_data"):
             tools.append(
                 (reverse("people:data-export", args=[object_id]), str(_("Export all data")))

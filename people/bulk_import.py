@@ -95,7 +95,7 @@ def _rows_csv(data: bytes) -> Iterator[dict[str, str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportRefused("The CSV file is not UTF-8 text.") from error
+        raise ImportRefused(_("The CSV file is not UTF-8 text.")) from error
     yield from csv.DictReader(io.StringIO(text))
 
 
@@ -105,7 +105,7 @@ def _rows_xlsx(data: bytes) -> Iterator[dict[str, str]]:
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
     except Exception as error:  # openpyxl raises many kinds for a file that is not XLSX
-        raise ImportRefused("This is not an XLSX workbook that can be read.") from error
+        raise ImportRefused(_("This is not an XLSX workbook that can be read.")) from error
     rows = sheet.iter_rows(values_only=True)
     header = [str(h or "").strip() for h in next(rows, ())]
     for values in rows:

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from people.models import Consent, ConsentText, Person
 
-NO_CONSENT = (
+NO_CONSENT = _(
     "No consent to the use of this person's face is on record. Record their consent on their "
     "page first (the words they agreed to, how and when); then add face photos."
 )
@@ -59,8 +60,10 @@ def consent_record(
         wording = consent_text_current(language)
         if wording is None:
             raise ValidationError(
-                "There is no consent text to show. Write one first (admin → People → "
-                "Consent texts).",
+                _(
+                    "There is no consent text to show. Write one first (admin → People → "
+                    "Consent texts)."
+                ),
                 code="no_consent_text",
             )
         text = wording.text

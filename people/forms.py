@@ -40,11 +40,11 @@ class VisitForm(forms.Form):
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends:
             if ends <= starts:
-                self.add_error("ends_at", "The visit must end after it starts.")
+                self.add_error("ends_at", _("The visit must end after it starts."))
             elif ends - starts > dt.timedelta(days=MAX_VISIT_DAYS):
                 self.add_error("ends_at", f"A visit lasts at most {MAX_VISIT_DAYS} days.")
             elif ends <= timezone.now():
-                self.add_error("ends_at", "This time is already past.")
+                self.add_error("ends_at", _("This time is already past."))
         return data
 
 

@@ -126,13 +126,13 @@ class Person(models.Model):
                 fields=["employee_number"],
                 condition=~Q(employee_number=""),
                 name="person_employee_number_unique",
-                violation_error_message="Another person already has this employee number.",
+                violation_error_message=_("Another person already has this employee number."),
             ),
             models.UniqueConstraint(
                 fields=["badge_number"],
                 condition=~Q(badge_number=""),
                 name="person_badge_number_unique",
-                violation_error_message="Another person already has this badge number.",
+                violation_error_message=_("Another person already has this badge number."),
             ),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)

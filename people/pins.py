@@ -18,6 +18,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from people.models import Person, PersonPin
 
@@ -37,11 +38,11 @@ def pin_errors(pin: str, duress_pin: str = "") -> dict[str, str]:
     both may be set."""
     errors = {}
     if not PIN_FORMAT.fullmatch(pin or ""):
-        errors["pin"] = "A PIN is 4 to 8 digits."
+        errors["pin"] = _("A PIN is 4 to 8 digits.")
     if duress_pin and not PIN_FORMAT.fullmatch(duress_pin):
-        errors["duress_pin"] = "A PIN is 4 to 8 digits."
+        errors["duress_pin"] = _("A PIN is 4 to 8 digits.")
     elif duress_pin and duress_pin == pin:
-        errors["duress_pin"] = "The duress PIN must differ from the PIN."
+        errors["duress_pin"] = _("The duress PIN must differ from the PIN.")
     return errors
 
 

@@ -12,6 +12,7 @@ from accessportal.private_files import private_file_response
 from people.bulk_import import ImportRefused, people_import
 from people.consent import consent_in_force, consent_withdraw
 from people.forms import PeopleImportForm, VisitForm
+from people.import_checked import CheckedFiles, checked_files_keep, checked_files_take
 from people.models import Person, Visit
 from people.passes import pass_qr_svg, pass_reissue, qr_svg
 from people.subject_access import subject_access_export
@@ -161,31 +162,48 @@ def visit_end_now(request: HttpRequest, visit_id: int) -> HttpResponse:
 def people_import_page(request: HttpRequest) -> HttpResponse:
     """People in bulk from a CSV or XLSX file, with their face photos in a ZIP: checked row by
     row first (nothing changes), then imported all at once."""
-    form = PeopleImportForm(request.POST or None, request.FILES or None)
-    report, refusal = None, ""
-    if request.method == "POST" and form.is_valid():
+    ticket = request.POST.get("checked", "")
+    form = PeopleImportForm(
+        None if ticket else (request.POST or None), None if ticket else (request.FILES or None)
+    )
+    report, refusal, files, kept = None, "", None, ""
+    if ticket:  # "Import them now", after a clean check: the files kept then
+        files = checked_files_take(ticket, user_id=int(request.user.pk or 0))
+        if files is None:
+            refusal = _("The checked files are no longer kept (an hour at most): send them again.")
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["people"]
-        kind = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
         photos = form.cleaned_data["photos"]
         may_add_faces = request.user.has_perms(["recognition.add_facephoto", "people.add_consent"])
+        files = CheckedFiles(
+            kind=upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else "",
+            data=upload.read(),
+            photos=photos.read() if photos and may_add_faces else None,
+            consent_reference=form.cleaned_data["consent_reference"],
+        )
+    if files is not None:
+        apply = bool(ticket) or not form.cleaned_data["check_only"]
         try:
             report = people_import(
-                data=upload.read(),
-                kind=kind,
-                photos=photos.read() if photos and may_add_faces else None,
-                consent_reference=form.cleaned_data["consent_reference"],
-                apply=not form.cleaned_data["check_only"],
+                data=files.data,
+                kind=files.kind,
+                photos=files.photos,
+                consent_reference=files.consent_reference,
+                apply=apply,
                 by=request.user,
                 store_photo=face_photo_create,
             )
         except ImportRefused as error:
             refusal = str(error)
+        if report is not None and not report.applied and not report.errors:
+            kept = checked_files_keep(files=files, user_id=int(request.user.pk or 0))
     context = {
         **admin.site.each_context(request),
         "title": _("Import people"),
         "form": form,
         "report": report,
         "refusal": refusal,
+        "checked": kept,
         "opts": Person._meta,
     }
     return render(

@@ -1,10 +1,12 @@
 """The change history: who created, changed or deleted what, with before and after."""
 
+import re
+
 import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from gates.models import Gate, Site
+from gates.models import AccessRule, Gate, Site
 from recognition.faces import enrolment
 from recognition.models import FacePhoto
 from tests.conftest import token_client
@@ -141,3 +143,22 @@ def test_the_change_history_reads_as_words_with_one_history_button(client, manag
     assert "Site: North" in listing and "Correlation" not in listing
     page = client.get(reverse("admin:gates_site_change", args=[site.pk])).content.decode()
     assert page.count('class="historylink"') == 1 and "Change history" in page
+
+
+def test_a_persons_history_shows_their_face_photos_consent_and_rules_beside_their_own(
+    client, users, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    person = PersonFactory(first_name="Ada", last_name="Lovelace")
+    other = PersonFactory(first_name="Grace", last_name="Hopper")
+    photo = enrolment.face_photo_create(person=person, image=upload("img1.jpg"))
+    enrolment.face_photo_create(person=other, image=upload("img2.jpg"))
+    photo.status = FacePhoto.Status.REJECTED
+    photo.save()
+    AccessRule.objects.create(name="Ada at the lab door", person=person, gate=GateFactory())
+    client.force_login(users["auditor"])
+    page = client.get(reverse("admin:people_person_auditlog", args=[person.pk])).content.decode()
+    kinds = re.findall(r'data-kind="(\w+)"', page)
+    assert {"person", "facephoto", "consent", "accessrule"} <= set(kinds)
+    assert f"Face photo {photo.pk} of Ada Lovelace" in page and "Ada at the lab door" in page
+    assert "Grace" not in page  # another person's photo is theirs

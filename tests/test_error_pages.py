@@ -36,3 +36,15 @@ def test_signing_out_says_so_plainly_and_the_favicon_is_there(client, auditor):
     assert "You are signed out." in page and "quality time" not in page
     icon = client.get("/favicon.ico")
     assert icon.status_code == 302 and icon["Location"].endswith("favicon.svg")
+
+
+@pytest.mark.django_db
+def test_a_mistyped_object_address_is_not_a_server_error(client, manager):
+    """/admin/people/person/1/typo/ is the admin's "no such object", not a 500."""
+    from tests.factories import PersonFactory
+
+    person = PersonFactory()
+    client.force_login(manager)
+    for path in (f"/admin/people/person/{person.pk}/typo/", "/admin/gates/gate/abc/change/"):
+        answer = client.get(path, follow=True)
+        assert answer.status_code == 200, path  # back at the list, with Django's message

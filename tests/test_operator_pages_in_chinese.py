@@ -160,7 +160,9 @@ def pages_of(client, ids) -> list[str]:
         html = client.get(listing).content.decode()
         first = re.search(r'<th class="field-[^"]*"><a href="([^"]+)"', html)
         if first:
-            pages += [first.group(1), first.group(1).replace("change/", "history/")]
+            pages.append(first.group(1))
+            change_page = client.get(first.group(1)).content.decode()
+            pages += re.findall(r'href="([^"]+/auditlog/)" class="historylink"', change_page)
         if f'href="{listing}add/' in html:
             pages.append(f"{listing}add/")
     return [
@@ -177,6 +179,7 @@ def pages_of(client, ids) -> list[str]:
         "/people/import",
         f"/people/visits/{ids['visit']}/",
         f"/people/{ids['person']}/pass",
+        f"/recognition/people/{ids['person']}/camera",
         "/account/two_factor/",
         "/admin/password_change/",
         "/no-such-page/",

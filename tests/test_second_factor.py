@@ -63,6 +63,9 @@ def test_an_operator_without_one_sets_it_up_before_anything_else(client):
     api = client.get("/api/people/")  # the API, signed in by this session
     assert api.status_code == 403 and "second factor" in api.json()["detail"]
     assert client.get("/account/two_factor/setup/").status_code == 200
+    # The setup page's own script catalogue is served, not sent to the setup page again
+    # (which would start the setup over with a new secret behind the operator's back).
+    assert client.get("/jsi18n/").status_code == 200
 
     # The set-up wizard: the app's secret, then a code from it.
     assert (

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recognition.kiosks import pairing
-from tests.factories import GateFactory, UserFactory
+from tests.factories import GateFactory, PersonFactory, UserFactory
 from tests.kiosks.test_pairing import pair
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,15 @@ def test_the_kiosk_page_alone_may_use_the_camera_of_this_origin(client):
     response = client.get("/kiosk/")
     assert response.status_code == 200
     assert "camera=(self)" in response["Permissions-Policy"]
+
+
+def test_enrolment_from_the_camera_may_use_it_and_the_persons_page_may_not(client, manager):
+    person = PersonFactory()
+    client.force_login(manager)
+    camera = client.get(f"/recognition/people/{person.pk}/camera")
+    assert camera.status_code == 200 and "camera=(self)" in camera["Permissions-Policy"]
+    page = client.get(f"/admin/people/person/{person.pk}/change/")
+    assert "camera=()" in page["Permissions-Policy"]
 
 
 def test_an_operator_idle_longer_than_the_limit_is_signed_out(client, settings):

@@ -206,13 +206,18 @@ def door_unlock(
     """Unlock the door for ``minutes`` (people pass without a face; no alarm while it is
     open). Refused during a lockdown."""
     if minutes not in UNLOCK_MINUTES:
-        raise DoorRefusal(f"Unlock for one of {', '.join(map(str, UNLOCK_MINUTES))} minutes.")
+        raise DoorRefusal(
+            _("Unlock for one of %(choices)s minutes.")
+            % {"choices": ", ".join(map(str, UNLOCK_MINUTES))}
+        )
     now = now or timezone.now()
     until = now + dt.timedelta(minutes=minutes)
     with transaction.atomic():
         state = _state(gate)
         if state.locked_down_at is not None:
-            raise DoorRefusal(f"{gate} is locked down: lift the lockdown first.")
+            raise DoorRefusal(
+                _("%(gate)s is locked down: lift the lockdown first.") % {"gate": gate}
+            )
         state.unlocked_until = until
         state.save(update_fields=["unlocked_until"])
         _published(gate, state)
@@ -243,7 +248,10 @@ def door_lockdown(
     with transaction.atomic():
         state = _state(gate)
         if on == (state.locked_down_at is not None):
-            raise DoorRefusal(f"{gate} is {'already' if on else 'not'} locked down.")
+            text = (
+                _("%(gate)s is already locked down.") if on else _("%(gate)s is not locked down.")
+            )
+            raise DoorRefusal(text % {"gate": gate})
         state.locked_down_at = now if on else None
         state.unlocked_until = state.released_until = None
         state.save(update_fields=["locked_down_at", "unlocked_until", "released_until"])

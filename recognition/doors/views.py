@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gates.models import Gate
@@ -35,17 +36,22 @@ def door_action(request: HttpRequest, gate_id: int, action: str) -> HttpResponse
             event = door_unlock(gate=gate, minutes=minutes, by=operator)
             assert event.until is not None
             until = event.until.astimezone(ZoneInfo(gate.site.timezone))
-            messages.success(request, f"{gate} is unlocked until {until:%H:%M %Z}.")
+            messages.success(
+                request,
+                _("%(gate)s is unlocked until %(at)s.") % {"gate": gate, "at": f"{until:%H:%M %Z}"},
+            )
         elif action == "lock":
             door_lock(gate=gate, by=operator)
-            messages.success(request, f"{gate} is locked.")
+            messages.success(request, _("%(gate)s is locked.") % {"gate": gate})
         elif action in ("lockdown", "lift-lockdown"):
             on = action == "lockdown"
             door_lockdown(gate=gate, by=operator, on=on)
             if on:
-                messages.warning(request, f"{gate} is locked down: everyone is denied.")
+                messages.warning(
+                    request, _("%(gate)s is locked down: everyone is denied.") % {"gate": gate}
+                )
             else:
-                messages.success(request, f"The lockdown of {gate} is lifted.")
+                messages.success(request, _("The lockdown of %(gate)s is lifted.") % {"gate": gate})
     except (DoorRefusal, ValueError) as refusal:
         messages.error(request, str(refusal))
     return redirect("recognition:status")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
 from people.consent import consent_required
@@ -71,30 +72,34 @@ def enrolment_rejection(reading: FaceReading, *, min_face_px: int) -> Rejection 
     """Why a photo cannot be enrolled, in words a manager understands; None if it can."""
     if not reading.faces:
         return Rejection(
-            EnrolmentCode.NO_FACE, "No face was found. Use a clear, front-facing photo."
+            EnrolmentCode.NO_FACE, _("No face was found. Use a clear, front-facing photo.")
         )
     if has_rival_face(reading, photo=True):
         return Rejection(
             EnrolmentCode.SEVERAL_FACES,
-            f"{len(reading.faces)} faces of similar size were found. "
-            "Use a photo of this person alone.",
+            _("%(count)s faces of similar size were found. Use a photo of this person alone.")
+            % {"count": len(reading.faces)},
         )
     face = reading.faces[0]
     if min(face.w, face.h) < min_face_px:
         return Rejection(
             EnrolmentCode.FACE_TOO_SMALL,
-            f"The face is only {min(face.w, face.h)} pixels wide; at least {min_face_px} are "
-            "needed. Use a closer or larger photo.",
+            _(
+                "The face is only %(px)s pixels wide; at least %(min)s are needed. Use a closer "
+                "or larger photo."
+            )
+            % {"px": min(face.w, face.h), "min": min_face_px},
         )
     if reading.sharpness is not None and reading.sharpness < MIN_SHARPNESS:
-        return Rejection(EnrolmentCode.BLURRY, "The face is blurred. Use a sharper photo.")
+        return Rejection(EnrolmentCode.BLURRY, _("The face is blurred. Use a sharper photo."))
     if reading.yaw is not None and abs(reading.yaw) > MAX_YAW:
         return Rejection(
-            EnrolmentCode.TURNED_AWAY, "The face is turned to the side. Use a front-facing photo."
+            EnrolmentCode.TURNED_AWAY,
+            _("The face is turned to the side. Use a front-facing photo."),
         )
     if reading.embedding is None:
         return Rejection(
-            EnrolmentCode(reading.problem or EnrolmentCode.NO_FACE), "No usable face was found."
+            EnrolmentCode(reading.problem or EnrolmentCode.NO_FACE), _("No usable face was found.")
         )
     return None
 
@@ -154,7 +159,7 @@ def face_photo_enroll(*, photo_id: int, engine: FaceEngine | None = None) -> Fac
     except OSError:
         reading, rejection = (
             None,
-            Rejection(EnrolmentCode.FILE_MISSING, "The photo file is missing; upload it again."),
+            Rejection(EnrolmentCode.FILE_MISSING, _("The photo file is missing; upload it again.")),
         )
 
     similar: Match | None = None
@@ -182,10 +187,10 @@ def face_photo_enroll(*, photo_id: int, engine: FaceEngine | None = None) -> Fac
             if similar and similar.person_id and similar.person_id != photo.person_id:
                 other = Person.objects.filter(pk=similar.person_id).first()
                 photo.reason_code = EnrolmentCode.RESEMBLES_OTHER_PERSON
-                photo.reason = (
-                    f"Warning: this face closely resembles {other} (distance "
-                    f"{similar.distance:.2f}). Check that the photo shows the right person."
-                )
+                photo.reason = _(
+                    "Warning: this face closely resembles %(other)s (distance %(distance)s). "
+                    "Check that the photo shows the right person."
+                ) % {"other": other, "distance": f"{similar.distance:.2f}"}
                 photo.similar_person = other
         photo.model_name = engine.model_name
         if reading is not None and reading.face is not None:

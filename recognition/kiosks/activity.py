@@ -25,13 +25,15 @@ def event_summary(event: AccessEvent) -> dict[str, Any]:
         "id": event.pk,
         "gate": event.gate_id,
         "kiosk": event.kiosk_name,
-        "person": event.person_name or "unknown",
+        "person": event.person_name,  # empty: not recognised (each page says it in its words)
         "granted": event.granted,
         "reason": event.reason,
         "reason_label": event.reason_label,
         "at": event.occurred_at.isoformat(),
         # As people at the site read it, with the zone: the status page shows this.
         "local": local_time_text(event.occurred_at, _zone(event)),
+        # The page shows the face kept with the event to those who may see it.
+        "snapshot": bool(event.snapshot_sha256),
     }
 
 

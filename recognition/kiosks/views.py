@@ -82,7 +82,7 @@ def kiosk_page(request: HttpRequest) -> HttpResponse:
     }
     with translation.override(checked.language):
         response = render(request, "kiosk/kiosk.html", {"kiosk": checked, "config": config})
-    response.headers[security_headers.HEADER] = security_headers.PERMISSIONS_POLICY_KIOSK
+    response.headers[security_headers.HEADER] = security_headers.PERMISSIONS_POLICY_CAMERA
     door_url = Gate.objects.filter(pk=checked.gate_id, offline_allow_list=True).values_list(
         "offline_door_url", flat=True
     )

@@ -36,6 +36,7 @@ def gate_status_context(request: HttpRequest) -> dict[str, Any]:
         "may_operate_doors": request.user.has_perm("gates.operate_door"),
         "unlock_minutes": UNLOCK_MINUTES,
         "labels": status_page_labels(),
+        "may_see_snapshots": request.user.has_perm("recognition.view_accesssnapshot"),
     }
 
 
@@ -47,6 +48,7 @@ def status_page_labels() -> dict[str, Any]:
         "kiosk_states": {state.value: state.label for state in KioskState},
         "granted": str(_("granted")),
         "denied": str(_("denied")),
+        "unknown": str(_("unknown")),
     }
 
 
@@ -95,9 +97,11 @@ def attention_items(statuses: list[GateStatus]) -> list[str]:
     for status in statuses:
         for kiosk in status.kiosks:
             if kiosk["credential_misused_at"]:
-                items.append((3, f"{status.gate}: kiosk {kiosk['name']} used a copied credential"))
+                text = _("%(gate)s: kiosk %(kiosk)s used a copied credential")
+                items.append((3, text % {"gate": status.gate, "kiosk": kiosk["name"]}))
             elif kiosk["status"] == "offline":
-                items.append((4, f"{status.gate}: kiosk {kiosk['name']} is offline"))
+                text = _("%(gate)s: kiosk %(kiosk)s is offline")
+                items.append((4, text % {"gate": status.gate, "kiosk": kiosk["name"]}))
     return [text for _, text in sorted(items)]
 
 

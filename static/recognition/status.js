@@ -15,6 +15,8 @@
   const socketProtocol = JSON.parse(document.getElementById("status-socket").textContent);
   // Updates carry codes; the page's words are in its operator's language.
   const labels = JSON.parse(document.getElementById("status-labels").textContent);
+  // A face kept with an event may be deleted after its retention period: no broken picture.
+  root.addEventListener("error", (e) => e.target.classList.contains("event-face") && e.target.remove(), true);
   const gettext = window.gettext || ((text) => text); // Django's JavaScript catalogue (/jsi18n/)
   const CLOSE = socketProtocol.closeCodes;
   const { firstSeconds, maxSeconds, jitter } = socketProtocol.reconnect;
@@ -56,10 +58,17 @@
     row.className = `${event.granted ? "granted" : "denied"} fresh`;
     row.dataset.event = event.id;
     const decision = event.granted ? labels.granted : labels.denied;
-    for (const text of [event.local, event.person, decision, labels.reasons[event.reason] || event.reason_label]) {
+    for (const text of [event.local, event.person || labels.unknown, decision, labels.reasons[event.reason] || event.reason_label]) {
       const cell = document.createElement("td");
       cell.textContent = text;
       row.appendChild(cell);
+    }
+    if (event.snapshot && root.dataset.snapshotUrl) {
+      const face = document.createElement("img");
+      face.className = "event-face";
+      face.alt = "";
+      face.src = root.dataset.snapshotUrl.replace("/0/", `/${event.id}/`);
+      row.children[1].prepend(face);
     }
     const body = card.querySelector(".last-events tbody");
     body.prepend(row);

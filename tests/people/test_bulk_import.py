@@ -2,6 +2,7 @@
 (nothing changes), then all imported at once, or none when any row is wrong."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -124,3 +125,30 @@ def test_an_xlsx_file_works_like_a_csv_and_a_broken_file_is_refused(importer):
     bad = SimpleUploadedFile("people.xlsx", b"not a workbook")
     refused = importer.post("/people/import", {"people": bad, "check_only": "on"})
     assert refused.status_code == 400 and "not an XLSX workbook" in refused.content.decode()
+
+
+def test_after_a_clean_check_the_same_files_are_imported_without_sending_them_again(importer):
+    from django.contrib.auth.models import User
+
+    from tests.factories import UserFactory
+
+    text = "\n".join([HEADER, "Ada,Lovelace,E-1,,,,,,ada.jpg", "Grace,Hopper,E-2,,,,,,"])
+    page = send(importer, text, photos=photos_zip("ada.jpg")).content.decode()
+    ticket = re.search(r'name="checked" value="([^"]+)"', page).group(1)
+    assert Person.objects.count() == 0
+
+    importer.force_login(UserFactory(username="other", is_superuser=True))
+    assert importer.post("/people/import", {"checked": ticket}).status_code == 400  # not theirs
+    importer.force_login(User.objects.get(username="importer"))
+    done = importer.post("/people/import", {"checked": ticket}).content.decode()
+    assert "Imported:" in done and Person.objects.count() == 2
+    assert Person.objects.get(employee_number="E-1").face_photos.count() == 1
+    again = importer.post("/people/import", {"checked": ticket})  # used once
+    assert again.status_code == 400 and "send them again" in again.content.decode()
+    assert Person.objects.count() == 2
+
+
+def test_a_check_with_errors_keeps_nothing_to_import(importer):
+    text = "\n".join([HEADER, "Ada,Lovelace,E-1,,,,not-a-day,,"])
+    page = send(importer, text).content.decode()
+    assert "cannot be imported" in page and 'name="checked"' not in page

@@ -126,6 +126,17 @@ def test_on_the_person_page_a_photo_needs_a_consent_recorded_before_or_with_it(
     assert person.face_photos.count() == 1
 
 
+def test_a_refused_face_photo_is_explained_at_the_top_of_the_page(client, manager):
+    """The inline's error is far down the page: it is also said first, under the banner."""
+    person = PersonFactory(consent=False)
+    client.force_login(manager)
+    html = person_page_post(client, person, consent=False, photo=True).content.decode()
+    summary = html.index('class="errorlist inline-errors-summary"')
+    assert summary < html.index("<fieldset")
+    said = html[summary : html.index("</ul>", summary)]
+    assert "Face photos for recognition: " in said and "No consent to the use" in said
+
+
 def test_the_face_photo_form_of_the_admin_refuses_a_person_without_consent(client, manager):
     person = PersonFactory(consent=False)
     client.force_login(manager)

@@ -49,3 +49,21 @@ def test_an_auditor_gets_the_lists_and_the_report_without_the_live_gates(client,
 def test_signed_out_the_home_page_asks_to_sign_in(client):
     answer = client.get("/")
     assert answer.status_code == 302 and "login" in answer["Location"]
+
+
+def test_the_feed_shows_the_face_kept_with_an_event_to_those_who_may_see_it(client, desk, outsider):
+    from django.contrib.auth.models import Permission
+
+    gate = GateFactory(name="Main")
+    kept = access_event(gate=gate, granted=False, reason="unknown_face", snapshot_sha256="ab" * 32)
+    access_event(gate=gate)  # no face kept
+    client.force_login(desk)
+    html = client.get("/").content.decode()
+    assert html.count('class="event-face"') == 1
+    assert f'src="/recognition/access-events/{kept.pk}/snapshot"' in html
+    assert 'data-snapshot-url="/recognition/access-events/0/snapshot"' in html  # for live rows
+    for codename in ("view_accessevent", "view_kiosk"):
+        outsider.user_permissions.add(Permission.objects.get(codename=codename))
+    client.force_login(outsider)  # sees the gates, not the faces
+    status = client.get("/recognition/status/").content.decode()
+    assert 'class="gate-status"' in status and 'class="event-face"' not in status
