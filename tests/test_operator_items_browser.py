@@ -16,7 +16,7 @@ from tests.test_every_page_browser import PASSWORD, SETUP
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("ACCESSPORTAL_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.one_backend]  # pages and words, not storage
 WIDTHS = (1280, 390)
 
 # Ada gets a display photo (a stored file, item 3); an event at 23:30 UTC on a December day is

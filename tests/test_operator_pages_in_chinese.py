@@ -32,7 +32,7 @@ from recognition.kiosks import pairing
 from tests.factories import access_event
 from tests.kiosks.test_kiosk_language import LOCALE, po_entries
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_backend]  # words, not storage
 
 # Names that are the same in Chinese: products, formats, units, codes.
 NAMES = {

@@ -101,8 +101,13 @@
     };
     socket.onclose = (closed) => {
       root.dataset.live = "offline";
+      // Refused: said in the page's language by code (the server's reason stays as a title).
       if (closed.code === CLOSE.NOT_SIGNED_IN || closed.code === CLOSE.NOT_ALLOWED) {
-        liveState.textContent = closed.reason || gettext("not allowed");
+        liveState.textContent =
+          closed.code === CLOSE.NOT_SIGNED_IN
+            ? gettext("signed out: sign in again to see the gates live")
+            : gettext("this account may not see the gates' status");
+        liveState.title = closed.reason;
         return;
       }
       const wait = Math.min(delay, maxSeconds) * (1 - jitter + Math.random() * 2 * jitter);
