@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from accessportal.admin import ChangeHistoryAdminMixin
 from people.consent import consent_required
-from recognition.faces.enrolment import face_photo_queue
+from recognition.faces.enrolment import face_photo_queue, face_photo_reason
 from recognition.models import FacePhoto
 
 
@@ -24,8 +24,8 @@ def face_photo_status_html(photo: FacePhoto) -> str:
     text = photo.get_status_display()
     if photo.status == FacePhoto.Status.PENDING:
         text = str(_("Being checked…"))
-    if photo.reason:
-        return format_html('<strong style="color:{}">{}</strong><br>{}', colour, text, photo.reason)
+    if reason := face_photo_reason(photo):
+        return format_html('<strong style="color:{}">{}</strong><br>{}', colour, text, reason)
     return format_html('<strong style="color:{}">{}</strong>', colour, text)
 
 

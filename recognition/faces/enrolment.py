@@ -104,6 +104,24 @@ def enrolment_rejection(reading: FaceReading, *, min_face_px: int) -> Rejection 
     return None
 
 
+def face_photo_reason(photo: FacePhoto) -> str:
+    """Why the photo was rejected, or its warning, in the reader's language. The stored text
+    is in the language the worker spoke (``LANGUAGE_CODE``): a reason its code and the
+    photo's measures say in full is worded again; any other keeps the stored text."""
+    worded: dict[str, str] = {
+        EnrolmentCode.NO_FACE: _("No face was found. Use a clear, front-facing photo."),
+        EnrolmentCode.BLURRY: _("The face is blurred. Use a sharper photo."),
+        EnrolmentCode.TURNED_AWAY: _("The face is turned to the side. Use a front-facing photo."),
+        EnrolmentCode.FILE_MISSING: _("The photo file is missing; upload it again."),
+    }
+    if photo.reason_code == EnrolmentCode.FACE_TOO_SMALL and photo.face_px:
+        return _(
+            "The face is only %(px)s pixels wide; at least %(min)s are needed. Use a closer "
+            "or larger photo."
+        ) % {"px": photo.face_px, "min": settings.FACE_MIN_SIZE_PX}
+    return worded.get(photo.reason_code, photo.reason) if photo.reason else ""
+
+
 def _enrolment_send(photo_id: int) -> None:
     """Send one photo's enrolment to the workers. When the broker is away the photo stays
     pending (it is saved already) and Celery beat queues it again once it has waited

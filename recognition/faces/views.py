@@ -20,7 +20,7 @@ from people.visits import visit_from_link
 from recognition.faces.admin import face_photo_status_html, face_summary_html
 from recognition.faces.camera_check import camera_frame_check
 from recognition.faces.engine import ImageError, get_engine
-from recognition.faces.enrolment import face_photo_create
+from recognition.faces.enrolment import face_photo_create, face_photo_reason
 from recognition.models import FacePhoto
 
 
@@ -77,6 +77,7 @@ def visitor_selfie(request: HttpRequest, token: str) -> HttpResponse:
         "visitor": visitor,
         "wording": wording,
         "photo": photo,
+        "photo_reason": face_photo_reason(photo) if photo else "",
         "error": error,
         "agreed": consent_in_force(visitor) is not None,
     }

@@ -114,3 +114,26 @@ def test_only_those_who_may_add_face_photos_use_the_camera(client, desk, auditor
         assert client.get(f"/recognition/people/{person.pk}/camera").status_code == 403
         check = client.post(f"/recognition/people/{person.pk}/camera/check")
         assert check.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_rejection_is_worded_in_the_readers_language(settings, tmp_path):
+    """The reason is stored in the worker's language; an operator reads it in theirs."""
+    from django.utils import translation
+
+    from recognition.faces.enrolment import face_photo_reason, face_photo_store
+    from tests.faces.test_recognition import upload
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = face_photo_store(person=PersonFactory(), image=upload("img1.jpg"))
+    photo.status, photo.reason_code = "rejected", "blurry"
+    photo.reason = "The face is blurred. Use a sharper photo."
+    with translation.override("zh-hans"):
+        assert face_photo_reason(photo) == "人脸模糊。请使用更清晰的照片。"
+    photo.reason_code, photo.face_px = "face_too_small", 41
+    with translation.override("zh-hans"):
+        assert "41 像素" in face_photo_reason(photo)
+    photo.reason_code, photo.reason = "several_faces", "2 faces of similar size were found."
+    assert face_photo_reason(photo) == photo.reason  # said in full only by its text
+    photo.reason_code, photo.reason = "", ""
+    assert face_photo_reason(photo) == ""
