@@ -53,8 +53,11 @@ def person_consent_withdraw(request: HttpRequest, person_id: int) -> HttpRespons
         deleted = consent_withdraw(person=person, by=request.user)
         messages.success(
             request,
-            f"Consent withdrawn. {deleted} face photo(s) of {person} deleted; "
-            "they are no longer recognised at any gate.",
+            _(
+                "Consent withdrawn. %(count)s face photo(s) of %(person)s deleted; they are no "
+                "longer recognised at any gate."
+            )
+            % {"count": deleted, "person": person},
         )
         return redirect(person_page)
     context = {
@@ -79,7 +82,9 @@ def person_pass(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST":
         pass_reissue(person)
         messages.success(
-            request, f"A new pass was issued to {person}; every earlier pass of theirs is void."
+            request,
+            _("A new pass was issued to %(person)s; every earlier pass of theirs is void.")
+            % {"person": person},
         )
         return redirect("people:pass", person_id=person.pk)
     context = {
@@ -101,7 +106,11 @@ def visit_register_page(request: HttpRequest) -> HttpResponse:
     form = VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         visit = visit_register(**form.cleaned_data, host=request.user)
-        messages.success(request, f"{visit.visitor} is registered. Hand over or send the pass.")
+        messages.success(
+            request,
+            _("%(visitor)s is registered. Hand over or send the pass.")
+            % {"visitor": visit.visitor},
+        )
         return redirect("people:visit", visit_id=visit.pk)
     context = {
         **admin.site.each_context(request),
@@ -151,8 +160,8 @@ def visit_end_now(request: HttpRequest, visit_id: int) -> HttpResponse:
         deleted = visit_end(visit, by=request.user)
         messages.success(
             request,
-            f"The visit of {visit.visitor} is over: {deleted} face photo(s) deleted, the pass "
-            "voided.",
+            _("The visit of %(visitor)s is over: %(count)s face photo(s) deleted, the pass voided.")
+            % {"visitor": visit.visitor, "count": deleted},
         )
     return redirect("people:visit", visit_id=visit.pk)
 
