@@ -4,7 +4,7 @@ change history's own list (django-auditlog's, with a filter by who made the chan
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from auditlog.admin import LogEntryAdmin
 from auditlog.mixins import AuditlogHistoryAdminMixin
@@ -106,22 +106,6 @@ def _value(text: str) -> str:
     return str({"True": _("yes"), "False": _("no"), "None": "–"}.get(text, text))
 
 
-def _change(field: str, values: object, *, created: bool) -> str | None:
-    """One field's change in words (None: nothing to say, a field set to nothing)."""
-    if isinstance(values, dict):  # a many-to-many change: {"operation": ..., "objects": [...]}
-        objects = ", ".join(str(o) for o in values.get("objects", []))
-        operation = values.get("operation", "")
-        return f"{field}: {OPERATIONS.get(operation, operation)} {objects}".strip()
-    if isinstance(values, list | tuple) and len(values) == 2:
-        before, after = (str(v) for v in values)
-        if EMPTY_RELATION.match(after):
-            return None
-        if created:
-            return None if after in ("None", "") else f"{field}: {_value(after)}"
-        return f"{field}: {_value(before)} → {_value(after)}"
-    return f"{field}: {values}"
-
-
 def _display(entry: LogEntry) -> dict[str, Any]:
     """The entry's changes by the fields' names as people read them, choices by their labels.
     Many-to-many changes are read as recorded: with JSON changes, django-auditlog's display of
@@ -136,25 +120,41 @@ def _display(entry: LogEntry) -> dict[str, Any]:
     return display
 
 
-def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
-    """(field, before, after) for each change of an entry, in words: yes and no, a dash for
-    nothing, a list's change as what was done and to what; no ids, no empty relations."""
+class ChangeRow(NamedTuple):
+    field: str
+    before: str
+    after: str
+    listed: bool = False  # a list's change: "before" is what was done, "after" to what
+
+
+def change_rows(entry: LogEntry) -> list[ChangeRow]:
+    """Each change of an entry, in words: yes and no, a dash for nothing, a list's change as
+    what was done and to what; no ids, no empty relations. The history table shows them, the
+    change history's list sums them up (``changes_text``)."""
     rows = []
     for field, values in _display(entry).items():
         if field.lower() in HIDDEN_CHANGES:
             continue
-        label = capfirst(field)
-        if isinstance(values, dict):
+        if isinstance(values, dict):  # a many-to-many change: {"operation": ..., "objects": [...]}
             operation = values.get("operation", "")
             objects = ", ".join(str(o) for o in values.get("objects", []))
-            rows.append((label, str(OPERATIONS.get(operation, operation)), objects))
+            rows.append(ChangeRow(field, str(OPERATIONS.get(operation, operation)), objects, True))
         elif isinstance(values, list | tuple) and len(values) == 2:
             before, after = (str(v) for v in values)
             if not (EMPTY_RELATION.match(before) or EMPTY_RELATION.match(after)):
-                rows.append((label, _value(before), _value(after)))
+                rows.append(ChangeRow(field, _value(before), _value(after)))
         else:
-            rows.append((label, "", str(values)))
+            rows.append(ChangeRow(field, "", str(values), True))
     return rows
+
+
+def _row_text(row: ChangeRow, *, created: bool) -> str | None:
+    """One change in words for the list (None: nothing to say, a field set to nothing)."""
+    if row.listed:
+        return f"{row.field}: {row.before} {row.after}".replace(":  ", ": ").strip()
+    if created:
+        return None if row.after in ("–", "") else f"{row.field}: {row.after}"
+    return f"{row.field}: {row.before} → {row.after}"
 
 
 def change_rows_html(entry: LogEntry) -> str:
@@ -167,7 +167,11 @@ def change_rows_html(entry: LogEntry) -> str:
         _("Field"),
         _("From"),
         _("To"),
-        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", change_rows(entry)),
+        format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((capfirst(row.field), row.before, row.after) for row in change_rows(entry)),
+        ),
     )
 
 
@@ -178,10 +182,7 @@ def changes_text(entry: LogEntry) -> str:
         return str(_("deleted"))
     created = entry.action == LogEntry.Action.CREATE
     shown = [
-        text
-        for field, values in _display(entry).items()
-        if field.lower() not in HIDDEN_CHANGES
-        and (text := _change(field, values, created=created)) is not None
+        text for row in change_rows(entry) if (text := _row_text(row, created=created)) is not None
     ]
     extra = len(shown) - MOST_CHANGES_SHOWN
     text = "; ".join(shown[:MOST_CHANGES_SHOWN])

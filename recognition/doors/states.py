@@ -93,17 +93,17 @@ def door_summary(state: DoorState | None, *, zone: str, now: dt.datetime) -> tup
 def door_update(gate: Gate, state: DoorState, *, now: dt.datetime | None = None) -> dict:
     """A door's state as the status pages take it live (``accessportal.live_updates``)."""
     now = now or timezone.now()
-    code, text = door_summary(state, zone=gate.site.timezone, now=now)
-    texts = {}  # one update reaches pages in every language: each takes its own words
+    summaries = {}  # one update reaches pages in every language: each takes its own words
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            texts[language] = door_summary(state, zone=gate.site.timezone, now=now)[1]
+            summaries[language] = door_summary(state, zone=gate.site.timezone, now=now)
+    code, text = summaries.get(translation.get_language(), summaries[settings.LANGUAGE_CODE])
     return {
         "kind": "door",
         "gate": gate.pk,
         "door": code,
         "text": text,
-        "texts": texts,
+        "texts": {language: words for language, (_code, words) in summaries.items()},
         "locked_down": state.locked_down_at is not None,
     }
 
